@@ -1,0 +1,17 @@
+"""The process exit codes, documented in the README and stable across releases."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INTERNAL_ERROR = 1
+    USAGE = 2
+    COMPLETED_WITH_FAILED_RECORDS = 3
+    BATCH_FAILED = 4
+    INVALID_FILE = 4  # `validate` / `upload`: the CSV breaks the upload rules
+    TIMED_OUT = 5
+    NOT_FOUND = 6
+    AUTH_FAILED = 7
+    SERVER_ERROR = 8
+    INTERRUPTED = 130
