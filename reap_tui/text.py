@@ -25,7 +25,7 @@ def _visible(match: re.Match[str]) -> str:
 
 
 def clean(text: str, *, limit: int | None = None, keep_newlines: bool = False) -> str:
-    """Replace control characters with visible stand-ins; tabs/newlines become spaces unless kept."""
+    """Control characters become visible stand-ins; tabs/newlines become spaces unless kept."""
     cleaned = _UNSAFE.sub(_visible, text)
     if not keep_newlines:
         cleaned = _LINE_BREAKS.sub(" ", cleaned)

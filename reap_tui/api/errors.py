@@ -295,7 +295,7 @@ def malformed_failure(
         kind=FailureKind.MALFORMED,
         title="Malformed response",
         meaning="Reap answered, but not with a batch status as documented.",
-        action="Nothing to do: the check is retried with back-off. Report it to Reap if it persists.",
+        action="Nothing to do: the check is retried with back-off. Tell Reap if it persists.",
         http_status=http_status,
         content_type=content_type,
         body_excerpt=excerpt(body),
