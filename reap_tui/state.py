@@ -1,0 +1,146 @@
+"""What the engine knows about one watched batch at a moment: an immutable snapshot.
+
+The dashboard and the headless printer render these; they never look inside a poller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reap_tui.api.errors import ApiFailure
+from reap_tui.api.models import BatchStatus, StatusKind
+
+HISTORY_LIMIT = 120
+RECENT_CHECKS_LIMIT = 20
+# Throughput is measured over this much recent history, so a stall shows quickly.
+THROUGHPUT_WINDOW = 300.0
+
+
+class Phase(StrEnum):
+    WAITING_FIRST_CHECK = "waiting first check"
+    POLLING = "polling"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    TIMED_OUT = "timed out"
+    NOT_FOUND = "not found"
+    AUTH_REQUIRED = "auth required"
+    STOPPED = "stopped"
+
+    @property
+    def is_final(self) -> bool:
+        """No more automatic checks will happen without the user acting."""
+        return self not in (Phase.WAITING_FIRST_CHECK, Phase.POLLING)
+
+    @property
+    def is_done(self) -> bool:
+        """The batch itself has reached an end: nothing will ever change."""
+        return self in (Phase.COMPLETED, Phase.FAILED, Phase.NOT_FOUND)
+
+
+class Source(StrEnum):
+    MANUAL = "manual"
+    UPLOAD = "upload"
+
+
+@dataclass(frozen=True)
+class Progress:
+    at: float
+    processed: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    at: float
+    http_status: int | None
+    outcome: str
+    manual: bool = False
+
+
+@dataclass(frozen=True)
+class BatchState:
+    batch_id: str
+    label: str = ""
+    phase: Phase = Phase.WAITING_FIRST_CHECK
+    status: BatchStatus | None = None
+    failure: ApiFailure | None = None
+    next_check_at: float | None = None
+    checks_made: int = 0
+    first_check_at: float | None = None
+    last_checked_at: float | None = None
+    uploaded_at: float | None = None
+    history: tuple[Progress, ...] = ()
+    recent_checks: tuple[CheckRecord, ...] = ()
+    stop_reason: str = ""
+    checking: bool = False
+
+    @property
+    def status_kind(self) -> StatusKind | None:
+        return self.status.kind if self.status else None
+
+    @property
+    def percent_done(self) -> float | None:
+        status = self.status
+        if status is None or status.total_records <= 0:
+            return None
+        return max(0.0, min(100.0, 100.0 * status.processed_records / status.total_records))
+
+    @property
+    def failure_rate(self) -> float | None:
+        """Failed records as a share of processed ones, 0..1."""
+        status = self.status
+        if status is None or status.processed_records <= 0:
+            return None
+        return max(0.0, min(1.0, status.failed_records / status.processed_records))
+
+    @property
+    def throughput(self) -> float | None:
+        """Records processed per second over the recent history, or None before two points."""
+        if len(self.history) < 2:
+            return None
+        latest = self.history[-1]
+        window = [p for p in self.history if latest.at - p.at <= THROUGHPUT_WINDOW]
+        first = window[0] if len(window) >= 2 else self.history[-2]
+        elapsed = latest.at - first.at
+        if elapsed <= 0:
+            return None
+        return max(0.0, (latest.processed - first.processed) / elapsed)
+
+    @property
+    def throughput_per_minute(self) -> float | None:
+        rate = self.throughput
+        return None if rate is None else rate * 60.0
+
+    def eta(self, now: float) -> float | None:
+        """Seconds until every record is processed, from the observed throughput."""
+        status = self.status
+        rate = self.throughput
+        if status is None or status.kind is not StatusKind.IN_PROGRESS or not rate:
+            return None
+        remaining = max(0, status.total_records - status.processed_records)
+        observed_at = self.history[-1].at
+        return max(0.0, observed_at + remaining / rate - now)
+
+    @property
+    def queue_wait(self) -> float | None:
+        """How long the batch sat as pending: startedAt - createdAt."""
+        status = self.status
+        if status is None or status.started_at is None:
+            return None
+        return (status.started_at - status.created_at).total_seconds()
+
+    def processing_time(self, now: float) -> float | None:
+        status = self.status
+        if status is None or status.started_at is None:
+            return None
+        end = status.completed_at.timestamp() if status.completed_at else now
+        return max(0.0, end - status.started_at.timestamp())
+
+    def total_time(self, now: float) -> float | None:
+        status = self.status
+        if status is None:
+            return None
+        end = status.completed_at.timestamp() if status.completed_at else now
+        return max(0.0, end - status.created_at.timestamp())
