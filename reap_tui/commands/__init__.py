@@ -2,4 +2,6 @@
 
 from types import ModuleType
 
-COMMANDS: tuple[ModuleType, ...] = ()
+from reap_tui.commands import validate
+
+COMMANDS: tuple[ModuleType, ...] = (validate,)
