@@ -11,6 +11,7 @@ import heapq
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -41,11 +42,19 @@ class FakeClock:
     """A clock that only moves when told to, or, with `auto_advance`, whenever every task is asleep.
 
     Auto-advance jumps straight to the earliest wake-up once the event loop has been left with
-    nothing else to do for `settle` real seconds (long enough for a loopback request to finish),
-    so a half-hour of polling takes as long as its requests do.
+    nothing else to do for `settle` real seconds, so a half-hour of polling takes as long as its
+    requests do. A clock cannot see network I/O: `is_idle`, when given, says whether anything
+    (such as a request in flight) should hold time still.
     """
 
-    def __init__(self, start: float, *, auto_advance: bool = True, settle: float = 0.002) -> None:
+    def __init__(
+        self,
+        start: float,
+        *,
+        auto_advance: bool = True,
+        settle: float = 0.001,
+        is_idle: Callable[[], bool] | None = None,
+    ) -> None:
         self._now = start
         self._lock = threading.Lock()
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
@@ -53,6 +62,7 @@ class FakeClock:
         self._auto_advance = auto_advance
         self._settle = settle
         self._advancer: asyncio.Task[None] | None = None
+        self.is_idle = is_idle
 
     def now(self) -> float:
         with self._lock:
@@ -96,6 +106,8 @@ class FakeClock:
     async def _advance_when_idle(self) -> None:
         while True:
             await asyncio.sleep(self._settle)
+            if self.is_idle is not None and not self.is_idle():
+                continue
             with self._lock:
                 while self._sleepers and self._sleepers[0][2].done():
                     heapq.heappop(self._sleepers)

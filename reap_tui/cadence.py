@@ -1,0 +1,174 @@
+"""The documented polling cadence as a pure policy: what happened + now -> when to check next.
+
+From Reap's batch-status page: first check 1-2 minutes after upload; every 30-60 s while
+pending or in progress; stop at completed/failed; give up after 30 minutes. Everything here
+is a function of its arguments (the random source included), so it can be tested exhaustively.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+
+from reap_tui.api.errors import ApiFailure, FailureKind
+from reap_tui.api.models import BatchStatus, StatusKind
+from reap_tui.state import Phase
+
+# Aim a check this long after a predicted completion, so it is seen as done.
+COMPLETION_MARGIN = 2.0
+
+
+@dataclass(frozen=True)
+class CadenceConfig:
+    """Every duration of the cadence, in seconds."""
+
+    first_check_min: float = 60.0
+    first_check_max: float = 120.0
+    interval_min: float = 30.0
+    interval_max: float = 60.0
+    window: float = 1800.0
+    backoff_base: float = 30.0
+    backoff_cap: float = 300.0
+    not_found_recheck: float = 60.0
+    # A batch uploaded less than this long ago may not be visible yet: one 404 is forgiven.
+    recent_upload: float = 120.0
+
+    def scaled(self, speed: float) -> CadenceConfig:
+        """Every duration divided by `speed` (demos and tests against a loopback sandbox)."""
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        return CadenceConfig(
+            **{f.name: getattr(self, f.name) / speed for f in dataclasses.fields(self)}
+        )
+
+    def below_documented_minimums(self) -> list[str]:
+        """Settings that would poll a real Reap host faster or longer than documented."""
+        documented = CadenceConfig()
+        problems = []
+        for name in ("first_check_min", "interval_min", "backoff_base", "not_found_recheck"):
+            if getattr(self, name) < getattr(documented, name):
+                problems.append(
+                    f"{name} {getattr(self, name):g} s is below the documented "
+                    f"{getattr(documented, name):g} s"
+                )
+        if self.window > documented.window:
+            problems.append(
+                f"window {self.window:g} s exceeds the documented {documented.window:g} s"
+            )
+        if self.first_check_max < self.first_check_min:
+            problems.append("first_check_max is below first_check_min")
+        if self.interval_max < self.interval_min:
+            problems.append("interval_max is below interval_min")
+        return problems
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Check again at `at`, in `phase`; or, when `at` is None, stop in `phase` for `reason`."""
+
+    phase: Phase
+    at: float | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class History:
+    """What the policy needs to know of a batch's past checks."""
+
+    first_check_at: float
+    uploaded_at: float | None
+    consecutive_failures: int
+    not_found_rechecks: int
+    throughput: float | None
+
+
+def first_check(
+    now: float, uploaded_at: float | None, config: CadenceConfig, rng: random.Random
+) -> Decision:
+    """A just-uploaded batch waits 60-120 s (jittered); an id added by hand is checked at once."""
+    if uploaded_at is not None and now - uploaded_at < config.first_check_max:
+        at = uploaded_at + rng.uniform(config.first_check_min, config.first_check_max)
+        return Decision(Phase.WAITING_FIRST_CHECK, max(now, at))
+    return Decision(Phase.WAITING_FIRST_CHECK, now)
+
+
+def after_status(
+    status: BatchStatus, now: float, history: History, config: CadenceConfig, rng: random.Random
+) -> Decision:
+    if status.kind is StatusKind.COMPLETED:
+        return Decision(Phase.COMPLETED, None, "completed")
+    if status.kind is StatusKind.FAILED:
+        return Decision(Phase.FAILED, None, "batch failed")
+    if status.kind is StatusKind.PENDING:
+        # Reap's processor picks pending batches up every 10 minutes: the long end will do.
+        low = config.interval_max - (config.interval_max - config.interval_min) / 4
+        at = now + rng.uniform(low, config.interval_max)
+    else:
+        at = now + rng.uniform(config.interval_min, config.interval_max)
+        predicted = _predicted_completion(status, now, history.throughput)
+        if predicted is not None and predicted + COMPLETION_MARGIN < at:
+            at = max(now + config.interval_min, predicted + COMPLETION_MARGIN)
+    return _within_window(at, now + config.interval_min, history, config)
+
+
+def after_failure(
+    failure: ApiFailure, now: float, history: History, config: CadenceConfig, rng: random.Random
+) -> Decision:
+    if failure.kind is FailureKind.AUTH:
+        return Decision(Phase.AUTH_REQUIRED, None, failure.title)
+    if failure.kind is FailureKind.NOT_FOUND:
+        uploaded_recently = (
+            history.uploaded_at is not None and now - history.uploaded_at < config.recent_upload
+        )
+        if uploaded_recently and history.not_found_rechecks == 0:
+            at = now + config.not_found_recheck
+            return _within_window(at, at, history, config)
+        return Decision(Phase.NOT_FOUND, None, failure.title)
+    if failure.kind is FailureKind.CLIENT_ERROR:
+        return Decision(Phase.STOPPED, None, failure.headline)
+    at = now + backoff_delay(failure, history.consecutive_failures, config, rng)
+    earliest = now + max(config.interval_min, failure.retry_after or 0.0)
+    return _within_window(at, earliest, history, config)
+
+
+def backoff_delay(
+    failure: ApiFailure, consecutive_failures: int, config: CadenceConfig, rng: random.Random
+) -> float:
+    """Full jitter (AWS, "Exponential Backoff And Jitter"), floored at the polling minimum and
+    at the server's Retry-After."""
+    exponent = max(0, consecutive_failures - 1)
+    ceiling = min(config.backoff_cap, config.backoff_base * 2.0 ** min(exponent, 30))
+    delay = max(config.interval_min, rng.uniform(0.0, ceiling))
+    if failure.retry_after is not None:
+        delay = max(delay, failure.retry_after)
+    return delay
+
+
+def window_end(history: History, config: CadenceConfig) -> float:
+    return history.first_check_at + config.window
+
+
+def _within_window(at: float, earliest: float, history: History, config: CadenceConfig) -> Decision:
+    """`at` if it falls inside the window; else the window's end if that is no sooner than
+    `earliest` (the soonest the rules allow); else the batch has timed out."""
+    end = window_end(history, config)
+    if at <= end:
+        return Decision(Phase.POLLING, at)
+    if end >= earliest:
+        # One last look right at the end of the window rather than none at all.
+        return Decision(Phase.POLLING, end)
+    return Decision(
+        Phase.TIMED_OUT, None, f"no final status {config.window / 60:g} min after the first check"
+    )
+
+
+def _predicted_completion(
+    status: BatchStatus, now: float, throughput: float | None
+) -> float | None:
+    if not throughput or throughput <= 0:
+        return None
+    remaining = status.total_records - status.processed_records
+    if remaining <= 0:
+        return now
+    return now + remaining / throughput

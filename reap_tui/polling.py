@@ -1,0 +1,442 @@
+"""The engine: one poller per watched batch, running the cadence policy under shared limits.
+
+Pollers publish immutable BatchState snapshots through a callback; the dashboard and the
+headless printer only ever see those. No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import random
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from reap_tui import cadence
+from reap_tui.api.client import CheckResult, ReapClient
+from reap_tui.api.errors import ApiFailure, FailureKind
+from reap_tui.api.models import StatusKind
+from reap_tui.cadence import CadenceConfig, Decision
+from reap_tui.clock import Clock
+from reap_tui.state import (
+    HISTORY_LIMIT,
+    RECENT_CHECKS_LIMIT,
+    BatchState,
+    CheckRecord,
+    Phase,
+    Progress,
+)
+
+log = logging.getLogger("reap_tui.engine")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Shared by every poller, so a thousand batches never hammer the API."""
+
+    max_in_flight: int = 4
+    per_second: float = 5.0
+
+
+@dataclass(frozen=True)
+class WatchTarget:
+    batch_id: str
+    client: ReapClient
+    label: str = ""
+    uploaded_at: float | None = None
+    initial: BatchState | None = None
+
+
+@dataclass(frozen=True)
+class EngineHealth:
+    in_flight: int
+    requests_made: int
+    last_failure: ApiFailure | None
+    last_failure_at: float | None
+
+
+class RequestLimiter:
+    """At most `max_in_flight` requests at once, and request starts spaced at least
+    1/`per_second` apart (so no one-second window holds more than `per_second`), first come
+    first served."""
+
+    def __init__(self, clock: Clock, limits: Limits) -> None:
+        self._clock = clock
+        self._in_flight_slots = asyncio.Semaphore(limits.max_in_flight)
+        self._spacing = 1.0 / limits.per_second
+        self._start_order = asyncio.Lock()
+        self._last_start: float | None = None
+        self.in_flight = 0
+        self.requests_made = 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        async with self._in_flight_slots:
+            async with self._start_order:
+                if self._last_start is not None:
+                    wait = self._last_start + self._spacing - self._clock.now()
+                    if wait > 0:
+                        await self._clock.sleep(wait)
+                self._last_start = self._clock.now()
+            self.in_flight += 1
+            self.requests_made += 1
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+
+
+# Phases the user can restart with a fresh 30-minute window.
+_RESTARTABLE = (Phase.TIMED_OUT, Phase.AUTH_REQUIRED, Phase.NOT_FOUND, Phase.STOPPED)
+
+
+class BatchPoller:
+    """Runs the cadence for one batch in its own task until it is unwatched."""
+
+    def __init__(self, target: WatchTarget, engine: Engine) -> None:
+        self.target = target
+        self._engine = engine
+        self._wake = asyncio.Event()
+        self._manual_requested = False
+        self._next_at: float | None = None
+        self._paused_next_at: float | None = None
+        self._consecutive_failures = 0
+        self._not_found_rechecks = 0
+        initial = target.initial or BatchState(batch_id=target.batch_id)
+        self.state = dataclasses.replace(
+            initial,
+            label=target.label or initial.label,
+            uploaded_at=target.uploaded_at or initial.uploaded_at,
+            checking=False,
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.state.phase.is_final:
+            self._next_at = None
+        else:
+            decision = cadence.first_check(
+                self._engine.clock.now(),
+                self.state.uploaded_at,
+                self._engine.cadence,
+                self._engine.rng,
+            )
+            self._apply(decision)
+        self._publish(self.state)
+        self.task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"poller {self.target.batch_id}"
+        )
+
+    # -- user actions --------------------------------------------------------------------
+
+    def check_now(self) -> None:
+        if self.state.phase in _RESTARTABLE:
+            self._fresh_window()
+        self._manual_requested = True
+        self._wake.set()
+
+    def pause(self) -> None:
+        if self.state.phase.is_final:
+            return
+        self._paused_next_at = self._next_at
+        self._next_at = None
+        self._update(phase=Phase.PAUSED, next_check_at=None, stop_reason="paused by you")
+
+    def resume(self) -> None:
+        """Resume a paused batch, or restart a stopped one (timed out, auth, not found) afresh."""
+        phase = self.state.phase
+        if phase is Phase.PAUSED:
+            now = self._engine.clock.now()
+            at = max(now, self._paused_next_at or now)
+            if self._window_over(now):
+                self._fresh_window()
+            self._next_at = at
+            self._update(
+                phase=Phase.POLLING if self.state.checks_made else Phase.WAITING_FIRST_CHECK,
+                next_check_at=at,
+                stop_reason="",
+            )
+        elif phase in _RESTARTABLE:
+            self._fresh_window()
+            self._next_at = self._soonest_automatic_check()
+            self._update(phase=Phase.POLLING, next_check_at=self._next_at, stop_reason="")
+        self._wake.set()
+
+    def stop_for_auth(self, failure: ApiFailure) -> None:
+        if self.state.phase.is_done:
+            return
+        self._next_at = None
+        self._update(
+            phase=Phase.AUTH_REQUIRED,
+            failure=failure,
+            next_check_at=None,
+            stop_reason=failure.title,
+        )
+
+    def set_label(self, label: str) -> None:
+        self._update(label=label)
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        clock = self._engine.clock
+        while True:
+            await self._wait_until(self._next_at)
+            manual = self._manual_requested
+            due = self._next_at is not None and clock.now() >= self._next_at
+            if not (manual or due):
+                continue
+            self._manual_requested = False
+            try:
+                await self._check(manual=manual)
+            except Exception:
+                log.exception("poller for %s stopped by an internal error", self.target.batch_id)
+                self._next_at = None
+                self._update(
+                    phase=Phase.STOPPED, checking=False, stop_reason="internal error (see log)"
+                )
+
+    async def _wait_until(self, at: float | None) -> None:
+        if self._wake.is_set():
+            self._wake.clear()
+            return
+        if at is None:
+            await self._wake.wait()
+        else:
+            delay = at - self._engine.clock.now()
+            if delay <= 0:
+                return
+            sleeper = asyncio.ensure_future(self._engine.clock.sleep(delay))
+            waker = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeper.cancel()
+                waker.cancel()
+        self._wake.clear()
+
+    async def _check(self, *, manual: bool) -> None:
+        engine = self._engine
+        client = self.target.client
+        self._update(checking=True)
+        async with engine.limiter.slot():
+            if engine.auth_blocked(client) and not manual:
+                self._update(checking=False)
+                return
+            result = await client.get_batch_status(self.target.batch_id)
+        self._record(result, manual=manual)
+        if result.failure is not None and result.failure.kind is FailureKind.AUTH:
+            engine.auth_failed(client, result.failure, result.finished_at)
+
+    def _record(self, result: CheckResult, *, manual: bool) -> None:
+        engine = self._engine
+        state = self.state
+        now = result.finished_at
+        if state.first_check_at is None or state.phase is Phase.WAITING_FIRST_CHECK:
+            state = dataclasses.replace(state, first_check_at=result.started_at)
+        history = cadence.History(
+            first_check_at=state.first_check_at or result.started_at,
+            uploaded_at=state.uploaded_at,
+            consecutive_failures=self._consecutive_failures,
+            not_found_rechecks=self._not_found_rechecks,
+            throughput=state.throughput,
+        )
+        if result.status is not None:
+            status = result.status
+            self._consecutive_failures = 0
+            progress = state.history
+            if status.kind is not StatusKind.PENDING:
+                progress = (
+                    *progress,
+                    Progress(now, status.processed_records, status.failed_records),
+                )[-HISTORY_LIMIT:]
+            state = dataclasses.replace(state, status=status, failure=None, history=progress)
+            history = dataclasses.replace(history, throughput=state.throughput)
+            decision = cadence.after_status(status, now, history, engine.cadence, engine.rng)
+            outcome = status.status.text
+        else:
+            failure = result.failure
+            assert failure is not None
+            self._consecutive_failures += 1
+            history = dataclasses.replace(history, consecutive_failures=self._consecutive_failures)
+            decision = cadence.after_failure(failure, now, history, engine.cadence, engine.rng)
+            if failure.kind is FailureKind.NOT_FOUND and decision.at is not None:
+                self._not_found_rechecks += 1
+            state = dataclasses.replace(state, failure=failure)
+            engine.note_failure(failure, now)
+            outcome = failure.headline
+        record = CheckRecord(result.started_at, result.http_status, outcome, manual)
+        self.state = dataclasses.replace(
+            state,
+            checks_made=state.checks_made + 1,
+            last_checked_at=now,
+            recent_checks=(*state.recent_checks, record)[-RECENT_CHECKS_LIMIT:],
+            checking=False,
+        )
+        if self.state.phase is Phase.PAUSED and not decision.phase.is_final:
+            # A manual check while paused: stay paused, remember when the next check falls due.
+            self._paused_next_at = decision.at
+            self._publish(self.state)
+            return
+        self._apply(decision)
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _apply(self, decision: Decision) -> None:
+        self._next_at = decision.at
+        self._update(phase=decision.phase, next_check_at=decision.at, stop_reason=decision.reason)
+
+    def _update(self, **changes: object) -> None:
+        self.state = dataclasses.replace(self.state, **changes)  # type: ignore[arg-type]
+        self._publish(self.state)
+
+    def _publish(self, state: BatchState) -> None:
+        self._engine.publish(state)
+
+    def _window_over(self, now: float) -> bool:
+        first = self.state.first_check_at
+        return first is not None and now >= first + self._engine.cadence.window
+
+    def _fresh_window(self) -> None:
+        self.state = dataclasses.replace(self.state, first_check_at=None)
+        self._consecutive_failures = 0
+        self._not_found_rechecks = 0
+
+    def _soonest_automatic_check(self) -> float:
+        now = self._engine.clock.now()
+        last = self.state.last_checked_at
+        if last is None:
+            return now
+        return max(now, last + self._engine.cadence.interval_min)
+
+
+class Engine:
+    """Owns every poller and the limits they share."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        on_state: Callable[[BatchState], None],
+        cadence: CadenceConfig | None = None,
+        limits: Limits | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.clock = clock
+        self.cadence = cadence or CadenceConfig()
+        self.rng = rng or random.Random()
+        self.limiter = RequestLimiter(clock, limits or Limits())
+        self._on_state = on_state
+        self._pollers: dict[str, BatchPoller] = {}
+        self._auth_blocked: set[int] = set()
+        self._last_failure: ApiFailure | None = None
+        self._last_failure_at: float | None = None
+        self._changed = asyncio.Event()
+
+    # -- watching --------------------------------------------------------------------------
+
+    def watch(self, target: WatchTarget) -> None:
+        """Start polling a batch (must be called inside the running event loop)."""
+        if target.batch_id in self._pollers:
+            return
+        poller = BatchPoller(target, self)
+        self._pollers[target.batch_id] = poller
+        poller.start()
+
+    def unwatch(self, batch_id: str) -> None:
+        poller = self._pollers.pop(batch_id, None)
+        if poller is not None and poller.task is not None:
+            poller.task.cancel()
+
+    @property
+    def states(self) -> Mapping[str, BatchState]:
+        return {batch_id: poller.state for batch_id, poller in self._pollers.items()}
+
+    @property
+    def health(self) -> EngineHealth:
+        return EngineHealth(
+            in_flight=self.limiter.in_flight,
+            requests_made=self.limiter.requests_made,
+            last_failure=self._last_failure,
+            last_failure_at=self._last_failure_at,
+        )
+
+    # -- user actions ----------------------------------------------------------------------
+
+    def check_now(self, batch_id: str) -> None:
+        self._each((batch_id,), BatchPoller.check_now)
+
+    def check_all(self) -> None:
+        self._each(self._pollers, BatchPoller.check_now)
+
+    def pause(self, batch_id: str) -> None:
+        self._each((batch_id,), BatchPoller.pause)
+
+    def resume(self, batch_id: str) -> None:
+        self._each((batch_id,), BatchPoller.resume)
+
+    def pause_all(self) -> None:
+        self._each(self._pollers, BatchPoller.pause)
+
+    def resume_all(self) -> None:
+        paused = [b for b, p in self._pollers.items() if p.state.phase is Phase.PAUSED]
+        self._each(paused, BatchPoller.resume)
+
+    def set_label(self, batch_id: str, label: str) -> None:
+        poller = self._pollers.get(batch_id)
+        if poller is not None:
+            poller.set_label(label)
+
+    def set_api_key(self, client: ReapClient, api_key: str | None) -> None:
+        """A new key for `client`: every batch stopped for authentication on it resumes."""
+        client.set_api_key(api_key)
+        self._auth_blocked.discard(id(client))
+        stopped = [
+            batch_id
+            for batch_id, poller in self._pollers.items()
+            if poller.target.client is client and poller.state.phase is Phase.AUTH_REQUIRED
+        ]
+        self._each(stopped, BatchPoller.resume)
+
+    def _each(self, batch_ids: Iterable[str], action: Callable[[BatchPoller], None]) -> None:
+        for batch_id in list(batch_ids):
+            poller = self._pollers.get(batch_id)
+            if poller is not None:
+                action(poller)
+
+    # -- what pollers report -----------------------------------------------------------------
+
+    def publish(self, state: BatchState) -> None:
+        self._changed.set()
+        self._on_state(state)
+
+    def note_failure(self, failure: ApiFailure, at: float) -> None:
+        self._last_failure, self._last_failure_at = failure, at
+
+    def auth_blocked(self, client: ReapClient) -> bool:
+        return id(client) in self._auth_blocked
+
+    def auth_failed(self, client: ReapClient, failure: ApiFailure, at: float) -> None:
+        """A 401 stops every poller sharing the key at once: no storm of 401s."""
+        self._auth_blocked.add(id(client))
+        for poller in self._pollers.values():
+            if poller.target.client is client:
+                poller.stop_for_auth(failure)
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    async def wait_until_all_final(self) -> None:
+        while not all(p.state.phase.is_final for p in self._pollers.values()):
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def aclose(self) -> None:
+        """Cancel every poller and wait for each: no request outlives the engine."""
+        pollers = list(self._pollers.values())
+        self._pollers.clear()
+        tasks = [p.task for p in pollers if p.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
