@@ -1,4 +1,4 @@
-"""One module per sub-command, each with `register(subparsers)`; imports inside handlers stay lazy."""
+"""One module per sub-command, each with `register(subparsers)`; handlers import lazily."""
 
 from types import ModuleType
 
