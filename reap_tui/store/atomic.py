@@ -1,0 +1,55 @@
+"""Replacing a file so that a crash at any moment leaves either the old or the new content.
+
+The new bytes go to a temporary file in the same folder (so `os.replace` is a rename on one
+file system), are flushed and fsynced, then renamed over the target; the folder is fsynced
+so the rename itself survives a power cut. Files are created 0600, folders 0700.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import tempfile
+from pathlib import Path
+
+
+def temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+TEMP_SUFFIX = ".tmp"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    fd, temp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_private_folder(folder: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def remove_stale_temp_files(path: Path) -> None:
+    """Temp files left by a writer that was killed; call only while holding the file's lock."""
+    for stale in path.parent.glob(glob.escape(temp_prefix(path)) + "*" + TEMP_SUFFIX):
+        with contextlib.suppress(OSError):
+            stale.unlink()

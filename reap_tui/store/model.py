@@ -1,0 +1,67 @@
+"""What the watch list holds: one `Entry` per watched batch, with its last known `Snapshot`.
+
+Times the program measures (added, uploaded, checked) are clock seconds (floats, UTC epoch);
+times the server reports (createdAt ...) are aware datetimes, as the API parser returns them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from reap_tui.state import Phase, Source
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The last known state of a batch, shown before any request is made."""
+
+    phase: Phase
+    status: str | None = None  # the documented lower-case spelling, or an unknown value as sent
+    total_records: int | None = None
+    processed_records: int | None = None
+    failed_records: int | None = None
+    successful_records: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    checked_at: float | None = None
+
+    def is_newer_than(self, other: Snapshot | None) -> bool:
+        if other is None:
+            return True
+        return _checked(self) > _checked(other)
+
+
+def _checked(snapshot: Snapshot) -> float:
+    return float("-inf") if snapshot.checked_at is None else snapshot.checked_at
+
+
+@dataclass(frozen=True)
+class Entry:
+    batch_id: str  # canonical lower-case UUID
+    added_at: float
+    source: Source
+    environment: str  # "sandbox" | "production" | "staging" | "custom"
+    base_url: str
+    label: str = ""
+    uploaded_at: float | None = None
+    idempotency_key: str | None = None  # a pending upload's key, saved before the request
+    snapshot: Snapshot | None = None
+
+
+@dataclass(frozen=True)
+class InvalidEntry:
+    """An entry whose batch id is not a UUID: reported, and written back exactly as read."""
+
+    position: int  # 1-based, among the file's [[batch]] tables
+    table: dict[str, Any]
+    problem: str
+
+
+@dataclass(frozen=True)
+class AddResult:
+    entry: Entry
+    added: bool  # False: the batch was already watched and the file was left unchanged

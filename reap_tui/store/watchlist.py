@@ -1,0 +1,292 @@
+"""The watch list: which batches the user follows, shared safely between running programs.
+
+Every change is a load-modify-save under a lock on `<name>.lock`: the file is re-read under
+the lock and this program's own changes since its last save are applied on top, so entries
+another program added or removed in the meantime are kept or honoured. Snapshot updates only
+mark the list dirty; `flush_if_due()` writes them at most every `flush_interval` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import filelock
+import platformdirs
+
+from reap_tui.clock import Clock, to_datetime
+from reap_tui.state import Source
+from reap_tui.store.atomic import (
+    make_private_folder,
+    remove_stale_temp_files,
+    write_atomically,
+)
+from reap_tui.store.codec import Item, decode, encode
+from reap_tui.store.errors import WatchListError, backup_path
+from reap_tui.store.model import AddResult, Entry, InvalidEntry, Snapshot
+
+DEFAULT_FLUSH_INTERVAL = 5.0
+LOCK_TIMEOUT = 10.0
+
+
+def default_watchlist_path() -> Path:
+    return Path(platformdirs.user_data_dir("reap-tui")) / "watchlist.toml"
+
+
+class WatchList:
+    def __init__(self, path: Path, clock: Clock, items: list[Item], flush_interval: float) -> None:
+        self.path = path
+        self._clock = clock
+        self._items = items
+        self._flush_interval = flush_interval
+        self._lock = filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600)
+        # This program's changes since its last save, re-applied to the file as found on disk.
+        self._added: set[str] = set()
+        self._removed: set[str] = set()
+        self._relabelled: set[str] = set()
+        self._rekeyed: set[str] = set()
+        self._dirty = False
+        self._last_save = float("-inf")
+
+    @classmethod
+    def open(
+        cls, path: Path, clock: Clock, *, flush_interval: float = DEFAULT_FLUSH_INTERVAL
+    ) -> WatchList:
+        """Load the list (a missing file is an empty list); WatchListError if the file is bad."""
+        return cls(path, clock, _read(path) or [], flush_interval)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(item for item in self._items if isinstance(item, Entry))
+
+    @property
+    def problems(self) -> tuple[InvalidEntry, ...]:
+        """Entries with an invalid batch id: kept in the file untouched."""
+        return tuple(item for item in self._items if isinstance(item, InvalidEntry))
+
+    @property
+    def backup_path(self) -> Path:
+        return backup_path(self.path)
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def get(self, batch_id: str) -> Entry | None:
+        return next((entry for entry in self.entries if entry.batch_id == batch_id), None)
+
+    def add(
+        self,
+        batch_id: str,
+        *,
+        environment: str,
+        base_url: str,
+        label: str = "",
+        source: Source = Source.MANUAL,
+        uploaded_at: float | None = None,
+    ) -> AddResult:
+        """Watch a batch (id already canonical, see `parse_batch_id`); saved before returning.
+
+        A batch already watched (by this or another program) is reported with `added=False`
+        and the file is not written.
+        """
+        entry = Entry(
+            batch_id=batch_id,
+            added_at=self._clock.now(),
+            source=source,
+            environment=environment,
+            base_url=base_url,
+            label=label,
+            uploaded_at=uploaded_at,
+        )
+        return self.add_many([entry])[0]
+
+    def add_many(self, new_entries: Sequence[Entry]) -> list[AddResult]:
+        """Watch several batches with one save (`import`): one result per entry, in order."""
+        with self._locked():
+            previous = self._sync()
+            results: list[AddResult] = []
+            for entry in new_entries:
+                existing = self.get(entry.batch_id)
+                if existing is not None:
+                    results.append(AddResult(existing, added=False))
+                    continue
+                self._items.append(entry)
+                self._added.add(entry.batch_id)
+                self._removed.discard(entry.batch_id)
+                results.append(AddResult(entry, added=True))
+            if any(result.added for result in results):
+                self._save(previous)
+        return results
+
+    def remove(self, batch_id: str) -> bool:
+        """Stop watching a batch; False when it was not in the list (here or on disk)."""
+        with self._locked():
+            previous = self._sync()
+            if self.get(batch_id) is None:
+                return False
+            self._items = [item for item in self._items if _id_of(item) != batch_id]
+            self._removed.add(batch_id)
+            self._added.discard(batch_id)
+            self._save(previous)
+        return True
+
+    def set_label(self, batch_id: str, label: str) -> bool:
+        """Saved before returning; False when the batch is no longer in the list."""
+        return self._change(batch_id, self._relabelled, lambda entry: replace(entry, label=label))
+
+    def set_idempotency_key(self, batch_id: str, key: str | None) -> bool:
+        """Record (or clear) a pending upload's key; saved durably before returning."""
+        return self._change(
+            batch_id, self._rekeyed, lambda entry: replace(entry, idempotency_key=key)
+        )
+
+    def update_snapshot(self, batch_id: str, snapshot: Snapshot) -> None:
+        """Remember the latest state in memory; written by the next `flush`/`flush_if_due`.
+
+        An id no longer in the list (removed meanwhile) is ignored.
+        """
+        index = self._index(batch_id)
+        if index is None:
+            return
+        self._items[index] = replace(self._entry_at(index), snapshot=snapshot)
+        self._dirty = True
+
+    def flush(self) -> None:
+        """Write pending snapshot updates now, if there are any."""
+        if self._dirty:
+            with self._locked():
+                previous = self._sync()
+                self._save(previous)
+
+    def flush_if_due(self) -> None:
+        """Write pending snapshot updates if `flush_interval` has passed since the last write."""
+        if self._dirty and self._clock.now() - self._last_save >= self._flush_interval:
+            self.flush()
+
+    def close(self) -> None:
+        self.flush()
+
+    def _change(self, batch_id: str, changed: set[str], change: Callable[[Entry], Entry]) -> bool:
+        with self._locked():
+            previous = self._sync()
+            index = self._index(batch_id)
+            if index is None:
+                return False
+            self._items[index] = change(self._entry_at(index))
+            changed.add(batch_id)
+            self._save(previous)
+        return True
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        make_private_folder(self.path.parent)
+        try:
+            self._lock.acquire(timeout=LOCK_TIMEOUT)
+        except filelock.Timeout:
+            raise WatchListError(
+                self.path,
+                f"another program has held the lock {self._lock.lock_file} for more than "
+                f"{LOCK_TIMEOUT:.0f} s; try again, or close the other reap-tui",
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _merge(self, on_disk: list[Item] | None) -> None:
+        """Make memory the file as found on disk, with this program's changes applied on top."""
+        mine = {entry.batch_id: entry for entry in self.entries}
+        merged: list[Item] = []
+        for item in on_disk or []:
+            if isinstance(item, InvalidEntry):
+                merged.append(item)
+            elif item.batch_id not in self._removed:
+                merged.append(self._merge_entry(item, mine.get(item.batch_id)))
+        disk_ids = {_id_of(item) for item in merged}
+        merged.extend(mine[batch_id] for batch_id in mine if batch_id in self._added - disk_ids)
+        self._items = merged
+
+    def _merge_entry(self, theirs: Entry, mine: Entry | None) -> Entry:
+        if mine is None:
+            return theirs
+        merged = theirs
+        if mine.snapshot is not None and mine.snapshot.is_newer_than(theirs.snapshot):
+            merged = replace(merged, snapshot=mine.snapshot)
+        if mine.batch_id in self._relabelled:
+            merged = replace(merged, label=mine.label)
+        if mine.batch_id in self._rekeyed:
+            merged = replace(merged, idempotency_key=mine.idempotency_key)
+        return merged
+
+    def _sync(self) -> bytes | None:
+        """Re-read the file (lock held) and merge; returns the bytes read, for the `.bak`."""
+        data = _read_bytes(self.path)
+        self._merge(None if data is None else decode(self.path, data))
+        return data
+
+    def _save(self, previous: bytes | None) -> None:
+        """Write memory to disk; call with the lock held, right after `_sync()`."""
+        remove_stale_temp_files(self.path)
+        data = encode(self._items)
+        if data != previous:
+            if previous is not None:
+                write_atomically(self.backup_path, previous)
+            write_atomically(self.path, data)
+        self._added.clear()
+        self._removed.clear()
+        self._relabelled.clear()
+        self._rekeyed.clear()
+        self._dirty = False
+        self._last_save = self._clock.now()
+
+    def _index(self, batch_id: str) -> int | None:
+        return next((i for i, item in enumerate(self._items) if _id_of(item) == batch_id), None)
+
+    def _entry_at(self, index: int) -> Entry:
+        item = self._items[index]
+        assert isinstance(item, Entry)
+        return item
+
+
+def reset_watchlist(path: Path, clock: Clock) -> Path | None:
+    """Move a bad watch-list file aside to `<name>.corrupt-<UTC time>`; None if it was fine.
+
+    Nothing is deleted: the user can inspect or restore the moved file and the `.bak`.
+    """
+    if not path.exists():
+        return None
+    with filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600, timeout=LOCK_TIMEOUT):
+        try:
+            _read(path)
+        except WatchListError:
+            stamp = to_datetime(clock.now()).strftime("%Y%m%dT%H%M%SZ")
+            target = path.with_name(f"{path.name}.corrupt-{stamp}")
+            suffix = 1
+            while target.exists():
+                suffix += 1
+                target = path.with_name(f"{path.name}.corrupt-{stamp}-{suffix}")
+            os.rename(path, target)
+            return target
+    return None
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise WatchListError(path, f"cannot be read: {error.strerror}") from None
+
+
+def _read(path: Path) -> list[Item] | None:
+    data = _read_bytes(path)
+    return None if data is None else decode(path, data)
+
+
+def _id_of(item: Item) -> str | None:
+    return item.batch_id if isinstance(item, Entry) else None
