@@ -2,6 +2,6 @@
 
 from types import ModuleType
 
-from reap_tui.commands import validate
+from reap_tui.commands import sandbox, validate
 
-COMMANDS: tuple[ModuleType, ...] = (validate,)
+COMMANDS: tuple[ModuleType, ...] = (validate, sandbox)
