@@ -1,0 +1,185 @@
+"""The cadence policy on its own: pure decisions from what happened and the time."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reap_tui import cadence
+from reap_tui.api.errors import ApiFailure, FailureKind, failure_from_response, transport_failure
+from reap_tui.api.models import BatchStatus
+from reap_tui.api.parser import parse_batch_status
+from reap_tui.cadence import CadenceConfig, History
+from reap_tui.state import Phase
+
+from .test_api_parser import body
+
+CONFIG = CadenceConfig()
+NOW = 1_000_000.0
+
+
+def history(**changes: object) -> History:
+    base = History(
+        first_check_at=NOW,
+        uploaded_at=None,
+        consecutive_failures=0,
+        not_found_rechecks=0,
+        throughput=None,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def status(kind: str, processed: int = 45, total: int = 100) -> BatchStatus:
+    return parse_batch_status(
+        body(
+            status=kind,
+            processedRecords=processed,
+            totalRecords=total,
+            failedRecords=0,
+            summary={"successfulRecords": processed, "errors": []},
+        )
+    )
+
+
+seeds = st.integers(min_value=0, max_value=2**32)
+
+
+@given(seeds, st.floats(min_value=0, max_value=119))
+def test_a_fresh_upload_is_first_checked_60_to_120_s_after_upload(seed: int, age: float) -> None:
+    uploaded = NOW - age
+    decision = cadence.first_check(NOW, uploaded, CONFIG, random.Random(seed))
+    assert decision.at is not None
+    assert uploaded + 60 <= decision.at <= uploaded + 120
+    assert decision.at >= NOW
+
+
+def test_a_batch_added_by_hand_is_checked_at_once() -> None:
+    decision = cadence.first_check(NOW, None, CONFIG, random.Random(1))
+    assert decision.at == NOW
+    assert decision.phase is Phase.WAITING_FIRST_CHECK
+
+
+def test_an_old_upload_is_checked_at_once() -> None:
+    assert cadence.first_check(NOW, NOW - 600, CONFIG, random.Random(1)).at == NOW
+
+
+@given(seeds, st.sampled_from(["pending", "in_progress", "PROCESSING"]))
+def test_unfinished_batches_are_checked_every_30_to_60_s(seed: int, kind: str) -> None:
+    decision = cadence.after_status(status(kind), NOW, history(), CONFIG, random.Random(seed))
+    assert decision.phase is Phase.POLLING
+    assert decision.at is not None and NOW + 30 <= decision.at <= NOW + 60
+
+
+@given(seeds)
+def test_pending_batches_are_checked_at_the_long_end(seed: int) -> None:
+    decision = cadence.after_status(status("pending"), NOW, history(), CONFIG, random.Random(seed))
+    assert decision.at is not None and decision.at >= NOW + 52.5
+
+
+@pytest.mark.parametrize(
+    ("kind", "phase"), [("completed", Phase.COMPLETED), ("FAILED", Phase.FAILED)]
+)
+def test_final_statuses_stop_polling(kind: str, phase: Phase) -> None:
+    decision = cadence.after_status(status(kind, 100), NOW, history(), CONFIG, random.Random(1))
+    assert decision == cadence.Decision(phase, None, decision.reason)
+
+
+def test_a_predicted_completion_is_aimed_at() -> None:
+    # 55 records left at 1.5 records/s: done in about 36.7 s.
+    decision = cadence.after_status(
+        status("in_progress", 45), NOW, history(throughput=1.5), CONFIG, random.Random(7)
+    )
+    assert decision.at == pytest.approx(NOW + 55 / 1.5 + cadence.COMPLETION_MARGIN)
+
+
+def test_a_prediction_sooner_than_30_s_waits_the_minimum() -> None:
+    decision = cadence.after_status(
+        status("in_progress", 95), NOW, history(throughput=10.0), CONFIG, random.Random(7)
+    )
+    assert decision.at == NOW + 30
+
+
+def test_the_window_ends_30_minutes_after_the_first_check() -> None:
+    late = NOW + 1800 - 20
+    decision = cadence.after_status(
+        status("in_progress"), late, history(), CONFIG, random.Random(1)
+    )
+    assert decision.phase is Phase.TIMED_OUT and decision.at is None
+
+
+def test_a_last_check_lands_on_the_window_end_when_allowed() -> None:
+    late = NOW + 1800 - 40
+    decision = cadence.after_status(status("pending"), late, history(), CONFIG, random.Random(1))
+    assert decision.at == NOW + 1800
+
+
+def failure(http_status: int, retry_after: float | None = None) -> ApiFailure:
+    return failure_from_response(http_status, "application/json", b"", retry_after)
+
+
+def test_401_stops_for_authentication() -> None:
+    decision = cadence.after_failure(failure(401), NOW, history(), CONFIG, random.Random(1))
+    assert decision.phase is Phase.AUTH_REQUIRED and decision.at is None
+
+
+def test_404_stops_the_batch() -> None:
+    decision = cadence.after_failure(failure(404), NOW, history(), CONFIG, random.Random(1))
+    assert decision.phase is Phase.NOT_FOUND and decision.at is None
+
+
+def test_404_soon_after_upload_gets_one_more_look_after_60_s() -> None:
+    recent = history(uploaded_at=NOW - 90)
+    decision = cadence.after_failure(failure(404), NOW, recent, CONFIG, random.Random(1))
+    assert decision.phase is Phase.POLLING and decision.at == NOW + 60
+    used = dataclasses.replace(recent, not_found_rechecks=1)
+    assert cadence.after_failure(failure(404), NOW, used, CONFIG, random.Random(1)).at is None
+
+
+transient = st.sampled_from(
+    [
+        failure(500),
+        failure(502),
+        failure(429, 5.0),
+        transport_failure(FailureKind.TIMEOUT, "ReadTimeout"),
+        transport_failure(FailureKind.NETWORK, "ConnectError"),
+    ]
+)
+
+
+@given(seeds, transient, st.integers(min_value=1, max_value=40))
+def test_backoff_is_never_sooner_than_30_s_and_grows_to_the_cap(
+    seed: int, what: ApiFailure, failures: int
+) -> None:
+    delay = cadence.backoff_delay(what, failures, CONFIG, random.Random(seed))
+    assert 30 <= delay <= CONFIG.backoff_cap
+
+
+@given(seeds, st.floats(min_value=0, max_value=1700), st.floats(min_value=0, max_value=4000))
+def test_retry_after_is_always_honoured(seed: int, elapsed: float, retry_after: float) -> None:
+    now = NOW + elapsed
+    decision = cadence.after_failure(
+        failure(429, retry_after), now, history(consecutive_failures=1), CONFIG, random.Random(seed)
+    )
+    if decision.at is not None:
+        assert decision.at >= now + retry_after
+        assert decision.at <= NOW + CONFIG.window
+    else:
+        assert decision.phase is Phase.TIMED_OUT
+
+
+def test_scaled_config_divides_every_duration() -> None:
+    fast = CONFIG.scaled(60)
+    assert fast.interval_min == 0.5 and fast.window == 30 and fast.first_check_max == 2
+
+
+def test_below_documented_minimums_are_named() -> None:
+    risky = dataclasses.replace(CONFIG, interval_min=5, window=7200)
+    assert risky.below_documented_minimums() == [
+        "interval_min 5 s is below the documented 30 s",
+        "window 7200 s exceeds the documented 1800 s",
+    ]
+    assert CONFIG.below_documented_minimums() == []
