@@ -1,0 +1,97 @@
+"""The API key: where it comes from, and a type that never shows it.
+
+Order: the environment variable named by `api_key_env` (default REAP_API_KEY), then `api_key`
+in config.toml, but only if that file is owned by the user and closed to group and others
+(as ssh treats private keys). The program never writes the key anywhere.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reap_tui.config import Settings
+
+_MASK = "••••"
+_MIN_LENGTH_TO_HINT = 12  # shorter keys show nothing of themselves at all
+
+
+class ApiKey:
+    """A secret whose str/repr is only its mask; `.reveal()` is for the request header alone."""
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    @property
+    def masked(self) -> str:
+        if len(self._secret) >= _MIN_LENGTH_TO_HINT:
+            return _MASK + self._secret[-4:]
+        return _MASK
+
+    def reveal(self) -> str:
+        return self._secret
+
+    def __repr__(self) -> str:
+        return f"ApiKey({self.masked!r})"
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ApiKey):
+            return NotImplemented
+        return hmac.compare_digest(self._secret.encode(), other._secret.encode())
+
+    def __hash__(self) -> int:
+        return hash(self._secret)
+
+
+class ApiKeyError(Exception):
+    """No usable key; the message says how to provide one."""
+
+
+def resolve_api_key(settings: Settings, environ: Mapping[str, str] = os.environ) -> ApiKey:
+    variable = settings.api.api_key_env
+    from_environment = environ.get(variable, "").strip()
+    if from_environment:
+        return ApiKey(from_environment)
+    config_path = settings.config_path
+    if settings.api.api_key is not None:
+        exposure = file_exposure(config_path)
+        if exposure:
+            problem, fix = exposure
+            raise ApiKeyError(
+                f"refusing the api_key in {config_path}: {problem}. "
+                f"Fix: {fix} (or set {variable} instead)"
+            )
+        return settings.api.api_key
+    raise ApiKeyError(
+        f"no API key: set the {variable} environment variable, or put api_key under [api] in "
+        f"{config_path} and chmod 600 it. Keys are made in the Reap Dashboard: "
+        "Settings > Product Settings > KYC API Keys."
+    )
+
+
+def file_exposure(path: Path) -> tuple[str, str] | None:
+    """Why a file holding a secret is not private to this user, and the fix; None if it is."""
+    chmod = f"chmod 600 {path}"
+    try:
+        info = path.stat()
+    except OSError as error:
+        return f"cannot check its permissions ({error.strerror})", chmod
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return (
+            f"it is owned by another user (uid {info.st_uid})",
+            f"copy it to a file you own, then {chmod} on the copy",
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        return f"it is accessible by group or others (mode {mode:04o})", chmod
+    return None
