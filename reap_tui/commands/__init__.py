@@ -2,6 +2,6 @@
 
 from types import ModuleType
 
-from reap_tui.commands import sandbox, validate
+from reap_tui.commands import add, import_ids, list_batches, remove, sandbox, validate
 
-COMMANDS: tuple[ModuleType, ...] = (validate, sandbox)
+COMMANDS: tuple[ModuleType, ...] = (validate, sandbox, add, remove, list_batches, import_ids)

@@ -37,6 +37,13 @@ def add_global_options(parser: argparse.ArgumentParser, *, on_subcommand: bool =
         "--watchlist", default=default(None), metavar="PATH", help="watch list file"
     )
     group.add_argument(
+        "--reset-watchlist",
+        action="store_true",
+        default=default(False),
+        help="if the watch list file is unreadable, move it aside (to <name>.corrupt-<time>) "
+        "and start an empty list",
+    )
+    group.add_argument(
         "--speed",
         type=float,
         default=default(None),

@@ -1,0 +1,48 @@
+"""`reap-tui add BATCH_ID [--label TEXT]`: watch a batch, under the environment in effect."""
+
+from __future__ import annotations
+
+import argparse
+
+from reap_tui.commands.common import add_global_options
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "add",
+        help="add a batch id to the watch list",
+        description="Add a batch to the watch list, recording the environment (--env / "
+        "--base-url / settings) it belongs to. A batch already watched is reported and the "
+        "file is left unchanged. Exit 0 added or already there, 2 invalid id or settings.",
+    )
+    p.add_argument("batch_id", metavar="BATCH_ID", help="the batch id (a UUID)")
+    p.add_argument("--label", default="", metavar="TEXT", help="a name to show beside it")
+    add_global_options(p, on_subcommand=True)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from reap_tui.api.ids import InvalidBatchId, parse_batch_id
+    from reap_tui.clock import SystemClock
+    from reap_tui.commands.common import UsageError
+    from reap_tui.commands.context import settings_from, target_from, watchlist_from
+    from reap_tui.exitcodes import ExitCode
+    from reap_tui.text import clean
+
+    try:
+        batch_id = parse_batch_id(args.batch_id)
+    except InvalidBatchId as error:
+        raise UsageError(str(error)) from None
+    settings = settings_from(args)
+    environment, base_url = target_from(args, settings)
+    watchlist = watchlist_from(args, SystemClock())
+    result = watchlist.add(batch_id, label=args.label, environment=environment, base_url=base_url)
+    label = f" ({clean(result.entry.label)})" if result.entry.label else ""
+    if result.added:
+        print(f"added {batch_id}{label} [{environment}] to {watchlist.path}")
+    else:
+        print(
+            f"{batch_id}{label} is already in the watch list [{result.entry.environment}]; "
+            "nothing changed"
+        )
+    return ExitCode.OK
