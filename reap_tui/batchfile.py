@@ -369,12 +369,13 @@ class _Rows:
     """The data-row rules: width, empty required cells, externalId format and uniqueness."""
 
     def __init__(self, header: _Header, problems: _Problems) -> None:
-        self._header = header
+        self._width = header.width
+        self._required = [(c, header.index[c]) for c in REQUIRED_COLUMNS if c in header.index]
         self._problems = problems
         self._first_row_of_id: dict[int, int] = {}
 
     def check(self, cells: list[str], row: int, line: int) -> None:
-        width = self._header.width
+        width = self._width
         if len(cells) != width:
             self._problems.add(
                 "ragged",
@@ -382,9 +383,8 @@ class _Rows:
                 row=row,
                 line=line,
             )
-        for column in REQUIRED_COLUMNS:
-            index = self._header.index.get(column)
-            if index is None or index >= len(cells):
+        for column, index in self._required:
+            if index >= len(cells):
                 continue
             value = cells[index]
             if not value.strip():
@@ -395,8 +395,9 @@ class _Rows:
                 self._check_external_id(value, row, line)
 
     def _check_external_id(self, value: str, row: int, line: int) -> None:
-        if value != value.strip() or not is_batch_id(value):
-            spaces = " (spaces around it)" if value != value.strip() else ""
+        spaced = value != value.strip()
+        if spaced or not is_batch_id(value):
+            spaces = " (spaces around it)" if spaced else ""
             self._problems.add(
                 "not-uuid",
                 f"{shown_cell(value)} is not a UUID{spaces}",
@@ -405,7 +406,7 @@ class _Rows:
                 column="externalId",
             )
             return
-        # The UUID as a number: a quarter of the memory of the text for a file of ids.
+        # The UUID as a number: half the memory of its text, for a 10 MB file of ids.
         key = int(value.replace("-", ""), 16)
         first = self._first_row_of_id.setdefault(key, row)
         if first != row:
