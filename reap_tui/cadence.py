@@ -42,26 +42,6 @@ class CadenceConfig:
             **{f.name: getattr(self, f.name) / speed for f in dataclasses.fields(self)}
         )
 
-    def below_documented_minimums(self) -> list[str]:
-        """Settings that would poll a real Reap host faster or longer than documented."""
-        documented = CadenceConfig()
-        problems = []
-        for name in ("first_check_min", "interval_min", "backoff_base", "not_found_recheck"):
-            if getattr(self, name) < getattr(documented, name):
-                problems.append(
-                    f"{name} {getattr(self, name):g} s is below the documented "
-                    f"{getattr(documented, name):g} s"
-                )
-        if self.window > documented.window:
-            problems.append(
-                f"window {self.window:g} s exceeds the documented {documented.window:g} s"
-            )
-        if self.first_check_max < self.first_check_min:
-            problems.append("first_check_max is below first_check_min")
-        if self.interval_max < self.interval_min:
-            problems.append("interval_max is below interval_min")
-        return problems
-
 
 @dataclass(frozen=True)
 class Decision:

@@ -2,6 +2,8 @@
 
 from enum import IntEnum
 
+from reap_tui.api.errors import FailureKind
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -15,3 +17,11 @@ class ExitCode(IntEnum):
     AUTH_FAILED = 7
     SERVER_ERROR = 8
     INTERRUPTED = 130
+
+
+def exit_code_for_failure(kind: FailureKind) -> ExitCode:
+    if kind is FailureKind.AUTH:
+        return ExitCode.AUTH_FAILED
+    if kind is FailureKind.NOT_FOUND:
+        return ExitCode.NOT_FOUND
+    return ExitCode.SERVER_ERROR

@@ -174,12 +174,3 @@ def test_retry_after_is_always_honoured(seed: int, elapsed: float, retry_after: 
 def test_scaled_config_divides_every_duration() -> None:
     fast = CONFIG.scaled(60)
     assert fast.interval_min == 0.5 and fast.window == 30 and fast.first_check_max == 2
-
-
-def test_below_documented_minimums_are_named() -> None:
-    risky = dataclasses.replace(CONFIG, interval_min=5, window=7200)
-    assert risky.below_documented_minimums() == [
-        "interval_min 5 s is below the documented 30 s",
-        "window 7200 s exceeds the documented 1800 s",
-    ]
-    assert CONFIG.below_documented_minimums() == []

@@ -2,6 +2,22 @@
 
 from types import ModuleType
 
-from reap_tui.commands import add, import_ids, list_batches, remove, sandbox, validate
+from reap_tui.commands import (
+    add,
+    import_ids,
+    list_batches,
+    remove,
+    sandbox,
+    status,
+    validate,
+)
 
-COMMANDS: tuple[ModuleType, ...] = (validate, sandbox, add, remove, list_batches, import_ids)
+COMMANDS: tuple[ModuleType, ...] = (
+    status,
+    add,
+    remove,
+    list_batches,
+    import_ids,
+    validate,
+    sandbox,
+)

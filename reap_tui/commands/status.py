@@ -1,0 +1,69 @@
+"""`reap-tui status BATCH_ID [--json]`: one check, printed; the exit code says how it went."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from reap_tui.commands.common import add_global_options
+from reap_tui.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from reap_tui.commands.connect import Connection
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "status",
+        help="check one batch once and print its status",
+        description="Check one batch once. Exit 0 when its status was retrieved (whatever it "
+        "is), 2 for an invalid id, 6 not found, 7 authentication failed, 8 server, network "
+        "or malformed response.",
+    )
+    parser.add_argument("batch_id", metavar="BATCH_ID")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_global_options(parser, on_subcommand=True)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from reap_tui.api.ids import InvalidBatchId, parse_batch_id
+    from reap_tui.commands.common import UsageError
+    from reap_tui.commands.connect import connection_from
+
+    try:
+        batch_id = parse_batch_id(args.batch_id)
+    except InvalidBatchId as error:
+        raise UsageError(str(error)) from None
+    connection = connection_from(args)
+    if connection.api_key is None:
+        print(f"reap-tui: {connection.key_problem}", file=sys.stderr)
+        return ExitCode.AUTH_FAILED
+    return asyncio.run(_check(connection, batch_id, as_json=args.json))
+
+
+async def _check(connection: Connection, batch_id: str, *, as_json: bool) -> int:
+    from reap_tui.clock import SystemClock
+    from reap_tui.exitcodes import exit_code_for_failure
+    from reap_tui.report import failure_json, failure_lines, status_json, status_lines
+
+    clock = SystemClock()
+    async with connection.client(clock) as client:
+        result = await client.get_batch_status(batch_id)
+    if result.status is not None:
+        if as_json:
+            print(json.dumps(status_json(result.status)))
+        else:
+            print("\n".join(status_lines(result.status, clock.now())))
+        return ExitCode.OK
+    failure = result.failure
+    assert failure is not None
+    if as_json:
+        print(json.dumps(failure_json(failure)))
+    else:
+        headline, *details = failure_lines(failure)
+        print(f"reap-tui: {headline}", *details, sep="\n", file=sys.stderr)
+    return exit_code_for_failure(failure.kind)

@@ -1,0 +1,87 @@
+"""Batch statuses and failures as plain lines and as JSON, for the command line.
+
+Server strings are cleaned of control characters before they reach a terminal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from reap_tui import format as fmt
+from reap_tui.api.errors import ApiFailure
+from reap_tui.api.models import BatchStatus
+from reap_tui.text import clean
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def status_json(status: BatchStatus) -> dict[str, Any]:
+    """The documented fields, camelCase, with the status in its documented spelling."""
+    return {
+        "batchId": status.batch_id,
+        "status": status.status.text,
+        "totalRecords": status.total_records,
+        "processedRecords": status.processed_records,
+        "failedRecords": status.failed_records,
+        "createdAt": _iso(status.created_at),
+        "updatedAt": _iso(status.updated_at),
+        "startedAt": _iso(status.started_at),
+        "completedAt": _iso(status.completed_at),
+        "summary": {
+            "successfulRecords": status.successful_records,
+            "errors": list(status.summary.errors),
+        },
+        "anomalies": list(status.anomalies),
+    }
+
+
+def failure_json(failure: ApiFailure) -> dict[str, Any]:
+    return {"error": failure.as_json()}
+
+
+def status_lines(status: BatchStatus, now: float, *, utc: bool = True) -> list[str]:
+    total, processed = status.total_records, status.processed_records
+    done = f" ({fmt.percent(100 * processed / total)})" if total > 0 else ""
+    failure_share = (
+        f" ({fmt.percent(status.failed_records / processed, share=True)})" if processed > 0 else ""
+    )
+    started = status.started_at
+    queue_wait = (started - status.created_at).total_seconds() if started else None
+    end = status.completed_at.timestamp() if status.completed_at else now
+    processing = end - started.timestamp() if started else None
+    lines = [
+        f"Batch       {clean(status.batch_id, limit=60)}",
+        f"Status      {clean(status.status.text, limit=60).replace('_', ' ')}",
+        f"Records     {fmt.count(processed)} of {fmt.count(total)} processed{done}",
+        f"Successful  {fmt.count(status.successful_records)}",
+        f"Failed      {fmt.count(status.failed_records)}{failure_share}",
+        f"Created     {fmt.absolute(status.created_at, utc=utc)}",
+        f"Started     {fmt.absolute(status.started_at, utc=utc)}",
+        f"Updated     {fmt.absolute(status.updated_at, utc=utc)}",
+        f"Completed   {fmt.absolute(status.completed_at, utc=utc)}",
+        f"Queue wait  {fmt.duration(queue_wait)}",
+        f"Processing  {fmt.duration(processing)}",
+    ]
+    lines += [f"Anomaly     {clean(anomaly, limit=200)}" for anomaly in status.anomalies]
+    lines += [f"Error       {clean(str(error), limit=200)}" for error in status.summary.errors]
+    return lines
+
+
+def failure_lines(failure: ApiFailure) -> list[str]:
+    lines = [failure.headline]
+    if failure.message:
+        lines.append(f"  Reap says:     {clean(failure.message, limit=300)}")
+    if failure.parameter:
+        lines.append(f"  Parameter:     {clean(failure.parameter, limit=100)}")
+    if failure.detail:
+        lines.append(f"  Detail:        {failure.detail}")
+    lines.append(f"  What it means: {failure.meaning}")
+    lines.append(f"  What to do:    {failure.action}")
+    if failure.body_excerpt and not failure.message:
+        lines.append(f"  Body:          {failure.body_excerpt}")
+    return lines
