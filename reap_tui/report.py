@@ -14,7 +14,7 @@ from reap_tui.api.models import BatchStatus
 from reap_tui.text import clean
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_timestamp(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.isoformat().replace("+00:00", "Z")
@@ -28,10 +28,10 @@ def status_json(status: BatchStatus) -> dict[str, Any]:
         "totalRecords": status.total_records,
         "processedRecords": status.processed_records,
         "failedRecords": status.failed_records,
-        "createdAt": _iso(status.created_at),
-        "updatedAt": _iso(status.updated_at),
-        "startedAt": _iso(status.started_at),
-        "completedAt": _iso(status.completed_at),
+        "createdAt": iso_timestamp(status.created_at),
+        "updatedAt": iso_timestamp(status.updated_at),
+        "startedAt": iso_timestamp(status.started_at),
+        "completedAt": iso_timestamp(status.completed_at),
         "summary": {
             "successfulRecords": status.successful_records,
             "errors": list(status.summary.errors),

@@ -10,10 +10,12 @@ from reap_tui.commands import (
     sandbox,
     status,
     validate,
+    watch,
 )
 
 COMMANDS: tuple[ModuleType, ...] = (
     status,
+    watch,
     add,
     remove,
     list_batches,
