@@ -457,6 +457,8 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Without this, answers to unparsable request lines go out as HTTP/0.9: a bare body.
+    default_request_version = "HTTP/1.0"
     server_version = "reap-sandbox"
     timeout = 60
     server: _HTTPServer

@@ -53,7 +53,7 @@ def count_data_rows(data: bytes) -> int:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UploadRejected(f"The file is not UTF-8 (byte {error.start})") from None
-    rows = csv.reader(io.StringIO(text, newline=""))
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(rows, None)
         if header is None:
