@@ -1,0 +1,111 @@
+"""`reap-tui` (no sub-command): the dashboard on the saved watch list, or `--demo` on the
+built-in sandbox. Here settings become a client, an engine factory and the app."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from reap_tui.api.client import ReapClient
+from reap_tui.apikey import ApiKey
+from reap_tui.cadence import CadenceConfig
+from reap_tui.clock import Clock, SystemClock
+from reap_tui.commands.common import UsageError
+from reap_tui.commands.connect import connection_from
+from reap_tui.commands.context import settings_from, watchlist_from
+from reap_tui.config import Settings
+from reap_tui.exitcodes import ExitCode
+from reap_tui.polling import Engine, Limits
+from reap_tui.sandbox import SandboxServer
+from reap_tui.sandbox.demo import DEMO_MISSING_ID, DEMO_SPEED, demo_batches, demo_labels
+from reap_tui.state import BatchState
+from reap_tui.store import WatchList
+from reap_tui.tui.app import DashboardApp, DashboardConfig, EngineFactory
+from reap_tui.tui.header import NO_KEY
+
+DEMO_ENVIRONMENT = "demo"
+
+
+def engine_factory(
+    clock: Clock, cadence: CadenceConfig, limits: Limits, rng: random.Random | None = None
+) -> EngineFactory:
+    def make(on_state: Callable[[BatchState], None]) -> Engine:
+        return Engine(clock=clock, on_state=on_state, cadence=cadence, limits=limits, rng=rng)
+
+    return make
+
+
+def view_config(settings: Settings, environment: str, key: ApiKey | None) -> DashboardConfig:
+    return DashboardConfig(
+        environment=environment,
+        key_state=key.masked if key else NO_KEY,
+        theme=settings.ui.theme,
+        utc=settings.ui.timezone == "utc",
+        bell=settings.ui.bell_on_finish,
+    )
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    if args.demo:
+        return run_demo(args)
+    clock = SystemClock()
+    settings = settings_from(args)
+    connection = connection_from(args, settings)
+    watchlist = watchlist_from(args, clock)
+    app = DashboardApp(
+        clock=clock,
+        client=connection.client(clock),
+        engine_factory=engine_factory(clock, connection.cadence, connection.limits),
+        watchlist=watchlist,
+        config=view_config(settings, connection.environment, connection.api_key),
+    )
+    app.run()
+    return ExitCode.OK
+
+
+def demo_watchlist(path: Path, clock: Clock, base_url: str) -> WatchList:
+    """A fresh list holding every demo batch, and one the server has never heard of."""
+    watchlist = WatchList.open(path, clock)
+    for batch_id, label in demo_labels().items():
+        watchlist.add(batch_id, environment=DEMO_ENVIRONMENT, base_url=base_url, label=label)
+    assert watchlist.get(DEMO_MISSING_ID) is not None
+    return watchlist
+
+
+def demo_app(
+    clock: Clock,
+    server: SandboxServer,
+    watchlist_path: Path,
+    *,
+    settings: Settings | None = None,
+    rng: random.Random | None = None,
+) -> DashboardApp:
+    """The dashboard on a started sandbox: its own key, its speed, no user settings needed."""
+    settings = settings or Settings()
+    cadence = CadenceConfig().scaled(server.speed)
+    key = ApiKey(server.api_key)
+    return DashboardApp(
+        clock=clock,
+        client=ReapClient(server.base_url, key.reveal(), clock=clock),
+        engine_factory=engine_factory(clock, cadence, Limits(), rng),
+        watchlist=demo_watchlist(watchlist_path, clock, server.base_url),
+        config=view_config(settings, DEMO_ENVIRONMENT, key),
+    )
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    if args.env or args.base_url:
+        raise UsageError("--demo uses the built-in sandbox; drop --env / --base-url")
+    speed = args.speed if args.speed is not None else DEMO_SPEED
+    if not speed > 0 or speed == float("inf"):
+        raise UsageError(f"--speed must be a positive number, not {speed:g}")
+    settings = settings_from(args) if args.config else Settings()
+    clock = SystemClock()
+    server = SandboxServer(clock, speed=speed, batches=demo_batches(clock.now(), speed))
+    with server, tempfile.TemporaryDirectory(prefix="reap-tui-demo-") as folder:
+        app = demo_app(clock, server, Path(folder) / "watchlist.toml", settings=settings)
+        app.run()
+    return ExitCode.OK

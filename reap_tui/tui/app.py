@@ -1,0 +1,482 @@
+"""The dashboard: renders the engine's `BatchState`s and turns key presses into engine calls.
+
+Changes arrive through `on_state`, possibly thousands a second; they are only recorded here
+and applied together a few times a second (`FLUSH_INTERVAL`). One one-second timer keeps the
+relative times and countdowns current. No polling logic and no HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
+
+from reap_tui.api.client import ReapClient
+from reap_tui.apikey import ApiKey
+from reap_tui.clock import Clock
+from reap_tui.polling import Engine, WatchTarget
+from reap_tui.snapshots import initial_state, snapshot_of
+from reap_tui.state import BatchState
+from reap_tui.store import Snapshot, WatchList
+from reap_tui.tui import counts, header, notices
+from reap_tui.tui.detail_render import render_detail
+from reap_tui.tui.filterbox import FilterBox
+from reap_tui.tui.header import NO_KEY
+from reap_tui.tui.ordering import COLUMN_ORDERS, SORT_CYCLE, SortOrder, next_sort
+from reap_tui.tui.palette import DashboardCommands, PaletteAction
+from reap_tui.tui.screens import AddBatchScreen, AddRequest, ApiKeyScreen, ConfirmScreen, HelpScreen
+from reap_tui.tui.table import BatchTable
+
+FLUSH_INTERVAL = 0.25
+TICK_INTERVAL = 1.0
+
+EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    environment: str  # "sandbox" | "production" | "staging" | "custom" | "demo"
+    key_state: str = NO_KEY  # the key's masked form, or NO_KEY: never the key
+    theme: str = "textual-dark"
+    utc: bool = False
+    bell: bool = False
+
+
+class DashboardApp(App[None]):
+    TITLE = "reap-tui"
+    CSS_PATH = "dashboard.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add"),
+        Binding("d", "remove", "Remove"),
+        Binding("r", "check_now", "Check"),
+        Binding("R", "check_all", "Check all", show=False),
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("P", "toggle_pause_all", "Pause all", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("c", "copy_id", "Copy id", show=False),
+        Binding("t", "toggle_utc", "Local/UTC", show=False),
+        Binding("b", "toggle_raw", "Raw body", show=False),
+        Binding("k", "enter_key", "Key", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        client: ReapClient,
+        engine_factory: EngineFactory,
+        watchlist: WatchList,
+        config: DashboardConfig,
+    ) -> None:
+        """The app owns `client` from here on: it is closed when the app shuts down."""
+        super().__init__()
+        self._clock = clock
+        self._client = client
+        self._engine_factory = engine_factory
+        self._engine: Engine | None = None
+        self._watchlist = watchlist
+        self._config = config
+        self._key_state = config.key_state
+        self._utc = config.utc
+        self._show_raw = False
+        self._sort: SortOrder = SORT_CYCLE[0]
+        self._reverse = False
+        self._states: dict[str, BatchState] = {}
+        self._dirty: set[str] = set()
+        self._saved: dict[str, Snapshot] = {}
+        self._pending_notices: list[notices.Notice] = []
+        self._refresh_timers: list[Timer] = []
+        self._shut_down = False
+        self._terminal_title = ""
+        self.theme = config.theme
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield header.DashboardHeader(id="header")
+        with Horizontal(id="body"):
+            yield BatchTable(id="batches")
+            with VerticalScroll(id="detail"):
+                yield Static(id="detail-body")
+        yield FilterBox(placeholder="filter: label, id or status (escape clears)", id="filter")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> BatchTable:
+        return self.query_one(BatchTable)
+
+    @property
+    def engine(self) -> Engine:
+        assert self._engine is not None, "the engine starts when the app mounts"
+        return self._engine
+
+    def on_mount(self) -> None:
+        self._engine = self._engine_factory(self._on_state)
+        skipped = 0
+        for entry in self._watchlist.entries:
+            if entry.base_url != self._client.base_url:
+                skipped += 1
+                continue
+            self.engine.watch(
+                WatchTarget(
+                    batch_id=entry.batch_id,
+                    client=self._client,
+                    label=entry.label,
+                    uploaded_at=entry.uploaded_at,
+                    initial=initial_state(entry),
+                )
+            )
+        self._pending_notices.clear()  # restoring the list is not news
+        self._arrange()
+        self._render_header()
+        self._render_detail()
+        self._update_sort_title()
+        self.query_one("#detail").border_title = "Selected batch"
+        self.table.focus()
+        self._refresh_timers = [
+            self.set_interval(FLUSH_INTERVAL, self._apply_changes),
+            self.set_interval(TICK_INTERVAL, self._tick),
+        ]
+        if skipped:
+            self.notify(
+                f"{skipped} watched batches belong to another environment and are not shown.",
+                title="Other environments",
+            )
+        if self._key_state == NO_KEY:
+            self.notify("No API key: press k to enter one for this session.", severity="warning")
+
+    # -- state from the engine ----------------------------------------------------------------
+
+    def _on_state(self, state: BatchState) -> None:
+        before = self._states.get(state.batch_id)
+        self._states[state.batch_id] = state
+        self._dirty.add(state.batch_id)
+        self._pending_notices.extend(notices.notices_for(before, state))
+        if notices.is_new_auth_failure(before, state):
+            self._pending_notices.append(
+                notices.Notice(
+                    "API key refused",
+                    "Checks are stopped. Press k to enter a key, or set REAP_API_KEY.",
+                    "error",
+                )
+            )
+
+    def _apply_changes(self) -> None:
+        """Apply every change recorded since the last flush, in one batch update."""
+        self._announce()
+        if not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, set()
+        now = self._clock.now()
+        with self.batch_update():
+            self.table.apply_changes(self._states, dirty, now)
+            self._render_header()
+            if self.table.selected_id in dirty or self.table.selected_id is None:
+                self._render_detail()
+        self._remember(dirty)
+
+    def _tick(self) -> None:
+        now = self._clock.now()
+        with self.batch_update():
+            self.table.refresh_times(self._states, now)
+            self._render_header()
+            self._render_detail()
+        self._watchlist.flush_if_due()
+
+    def _announce(self) -> None:
+        seen: set[notices.Notice] = set()
+        for notice in self._pending_notices:
+            if notice in seen:
+                continue
+            seen.add(notice)
+            self.notify(notice.message, title=notice.title, severity=notice.severity)
+        if seen and self._config.bell:
+            self.bell()
+        self._pending_notices.clear()
+
+    def _remember(self, batch_ids: set[str]) -> None:
+        """Hand changed snapshots to the watch list (it writes them on its own schedule)."""
+        for batch_id in batch_ids:
+            state = self._states.get(batch_id)
+            if state is None:
+                continue
+            snapshot = snapshot_of(state)
+            if self._saved.get(batch_id) != snapshot:
+                self._saved[batch_id] = snapshot
+                self._watchlist.update_snapshot(batch_id, snapshot)
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def _render_header(self) -> None:
+        groups = counts.count_groups(self._states.values())
+        health = self._engine.health if self._engine is not None else None
+        banner = self.query_one(header.DashboardHeader)
+        banner.show(
+            header.header_text(
+                environment=self._config.environment,
+                key_state=self._key_state,
+                groups=groups,
+                health=health,
+                now=self._clock.now(),
+                width=max(20, self.size.width - 2),
+            )
+        )
+        self._set_terminal_title(counts.terminal_title(groups, self._config.environment))
+
+    def _set_terminal_title(self, title: str) -> None:
+        if title == self._terminal_title:
+            return
+        self._terminal_title = title
+        if self._driver is not None:
+            self._driver.write(f"\x1b]2;{title}\x07")
+
+    def _render_detail(self) -> None:
+        body = self.query_one("#detail-body", Static)
+        selected = self.table.selected_id
+        state = self._states.get(selected) if selected else None
+        if state is None:
+            body.update(
+                Text("No batch selected.\n\nPress a to watch a batch by its id.", style="dim")
+            )
+            return
+        body.update(
+            render_detail(state, now=self._clock.now(), utc=self._utc, show_raw=self._show_raw)
+        )
+
+    def _arrange(self) -> None:
+        self.table.show_batches(
+            self._states, self._sort, reverse=self._reverse, now=self._clock.now()
+        )
+
+    def _update_sort_title(self) -> None:
+        direction = " (reversed)" if self._reverse else ""
+        query = self.table.query_text
+        shown = f" · filter “{query}”: {self.table.row_count} shown" if query else ""
+        self.table.border_title = (
+            f"Batches ({len(self._states)}) · sort: {self._sort.name}{direction}{shown}"
+        )
+
+    def on_resize(self) -> None:
+        self._render_header()
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._render_detail()
+
+    @on(DataTable.HeaderSelected)
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        order = COLUMN_ORDERS.get(str(event.column_key.value))
+        if order is None:
+            return
+        self._reverse = not self._reverse if order.name == self._sort.name else False
+        self._sort = order
+        self._arrange()
+        self._update_sort_title()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _selected(self) -> BatchState | None:
+        selected = self.table.selected_id
+        state = self._states.get(selected) if selected else None
+        if state is None:
+            self.notify("No batch selected.", severity="warning")
+        return state
+
+    def action_add(self) -> None:
+        self.push_screen(AddBatchScreen(self._states.__contains__), self._add)
+
+    def _add(self, request: AddRequest | None) -> None:
+        if request is None:
+            return
+        self._watchlist.add(
+            request.batch_id,
+            environment=self._config.environment,
+            base_url=self._client.base_url,
+            label=request.label,
+        )
+        self.engine.watch(WatchTarget(request.batch_id, self._client, label=request.label))
+        self._apply_changes()
+        self.table.select(request.batch_id)
+        self._update_sort_title()
+        self.notify(f"Watching {notices.name_of(self._states[request.batch_id])}.")
+
+    def action_remove(self) -> None:
+        state = self._selected()
+        if state is None:
+            return
+        question = Text("Stop watching ", style="bold")
+        question.append(notices.name_of(state))
+        question.append(f"\n{state.batch_id}?", style="")
+        question.append("\nThe batch itself is not affected.", style="dim")
+
+        def answered(remove: bool | None) -> None:
+            if remove:
+                self._remove(state.batch_id)
+
+        self.push_screen(ConfirmScreen(question), answered)
+
+    def _remove(self, batch_id: str) -> None:
+        self.engine.unwatch(batch_id)
+        self._watchlist.remove(batch_id)
+        state = self._states.pop(batch_id, None)
+        self._saved.pop(batch_id, None)
+        self._dirty.add(batch_id)
+        self._apply_changes()
+        self._render_detail()
+        self._update_sort_title()
+        if state is not None:
+            self.notify(f"Stopped watching {notices.name_of(state)}.")
+
+    def action_check_now(self) -> None:
+        state = self._selected()
+        if state is not None:
+            self.engine.check_now(state.batch_id)
+            self.notify(f"Checking {notices.name_of(state)} now.")
+
+    def action_check_all(self) -> None:
+        self.engine.check_all()
+        self.notify(f"Checking all {len(self._states)} batches now.")
+
+    def action_toggle_pause(self) -> None:
+        state = self._selected()
+        if state is None:
+            return
+        name = notices.name_of(state)
+        if state.phase.is_done:
+            self.notify(f"{name} has finished: there is nothing to pause.")
+        elif state.phase.is_final:
+            self.engine.resume(state.batch_id)
+            self.notify(f"Resumed {name}.")
+        else:
+            self.engine.pause(state.batch_id)
+            self.notify(f"Paused {name}.")
+
+    def action_toggle_pause_all(self) -> None:
+        if any(not state.phase.is_final for state in self._states.values()):
+            self.engine.pause_all()
+            self.notify("Paused every batch.")
+        else:
+            self.engine.resume_all()
+            self.notify("Resumed every paused batch.")
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.query_text = event.value
+        self._arrange()
+        self._update_sort_title()
+        self._render_detail()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.value:
+            box.remove_class("-shown")
+        self.table.focus()
+
+    @on(FilterBox.Cleared)
+    def _filter_cleared(self) -> None:
+        self.table.focus()
+
+    def action_cycle_sort(self) -> None:
+        self._sort = next_sort(self._sort)
+        self._reverse = False
+        self._arrange()
+        self._update_sort_title()
+
+    def action_copy_id(self) -> None:
+        state = self._selected()
+        if state is not None:
+            self.copy_to_clipboard(state.batch_id)
+            self.notify(f"Copied {state.batch_id}", title="Batch id copied")
+
+    def action_toggle_utc(self) -> None:
+        self._utc = not self._utc
+        self._render_detail()
+        self.notify("Times in UTC." if self._utc else "Times in the local zone.")
+
+    def action_toggle_raw(self) -> None:
+        self._show_raw = not self._show_raw
+        self._render_detail()
+
+    def action_enter_key(self) -> None:
+        def entered(key: str | None) -> None:
+            if not key:
+                return
+            secret = ApiKey(key)
+            self.engine.set_api_key(self._client, secret.reveal())
+            self._key_state = f"{secret.masked} (this session)"
+            self._render_header()
+            self.notify("Key set for this session; stopped checks resume.")
+
+        self.push_screen(ApiKeyScreen(), entered)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def select_batch(self, batch_id: str) -> None:
+        if not self.table.select(batch_id) and batch_id in self._states:
+            self.query_one("#filter", Input).value = ""
+            self.table.query_text = ""
+            self._arrange()
+            self.table.select(batch_id)
+        self.table.focus()
+
+    def palette_actions(self) -> list[PaletteAction]:
+        return [
+            PaletteAction("Add a batch", "watch a batch by its id", self.action_add),
+            PaletteAction("Remove the selected batch", "asks first", self.action_remove),
+            PaletteAction("Check the selected batch now", "r", self.action_check_now),
+            PaletteAction("Check all batches now", "R", self.action_check_all),
+            PaletteAction("Pause or resume the selected batch", "space", self.action_toggle_pause),
+            PaletteAction("Pause or resume all batches", "P", self.action_toggle_pause_all),
+            PaletteAction("Filter batches", "/", self.action_filter),
+            PaletteAction("Next sort order", "s", self.action_cycle_sort),
+            PaletteAction("Copy the selected batch id", "c", self.action_copy_id),
+            PaletteAction("Toggle local time / UTC", "t", self.action_toggle_utc),
+            PaletteAction("Show or hide the raw error body", "b", self.action_toggle_raw),
+            PaletteAction("Enter an API key for this session", "k", self.action_enter_key),
+            PaletteAction("Help", "?", self.action_help),
+        ]
+
+    def palette_batches(self) -> list[BatchState]:
+        return list(self._states.values())
+
+    # -- shutdown ------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        await self.shutdown()
+        self.exit()
+
+    async def shutdown(self) -> None:
+        """Stop the timers, wait for every check to end, then save the watch list. Idempotent."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        for timer in self._refresh_timers:
+            timer.stop()
+        if self._engine is not None:
+            await self._engine.aclose()
+        await self._client.aclose()
+        self._remember(set(self._states))
+        self._watchlist.close()
+
+    async def on_unmount(self) -> None:
+        await self.shutdown()

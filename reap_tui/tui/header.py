@@ -1,0 +1,104 @@
+"""The top two lines: environment badge, key state, counts by status, engine health."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from reap_tui import format as fmt
+from reap_tui.api.errors import ApiFailure
+from reap_tui.polling import EngineHealth
+from reap_tui.tui.cells import TONE_STYLES
+from reap_tui.tui.counts import Group
+
+NO_KEY = "no API key"
+
+_BADGES = {
+    "production": ("⚠ PRODUCTION ⚠", "bold white on red"),
+    "sandbox": ("SANDBOX", "bold black on green"),
+    "staging": ("STAGING", "bold black on yellow"),
+    "demo": ("DEMO", "bold black on cyan"),
+}
+
+
+def environment_badge(environment: str) -> Text:
+    words, style = _BADGES.get(environment, (environment.upper(), "bold black on magenta"))
+    return Text(f" {words} ", style=style)
+
+
+def _failure_words(failure: ApiFailure) -> str:
+    status = f"HTTP {failure.http_status} " if failure.http_status is not None else ""
+    return f"{status}{failure.kind.value}"
+
+
+def _engine_line(
+    environment: str, key_state: str, health: EngineHealth | None, now: float, *, short: bool
+) -> Text:
+    line = Text.assemble(environment_badge(environment), " ", ("key ", "dim"))
+    line.append(key_state, style="bold red" if key_state == NO_KEY else "")
+    line.append(" · ")
+    if health is None:
+        line.append("starting")
+        return line
+    requests = fmt.count(health.requests_made)
+    line.append(
+        f"{requests} req, {health.in_flight} active"
+        if short
+        else f"{requests} requests, {health.in_flight} in flight"
+    )
+    if health.last_failure is not None:
+        line.append(" · ")
+        line.append("last: " if short else "last failure ", style="dim")
+        failure = health.last_failure
+        words = f"HTTP {failure.http_status}" if short and failure.http_status else None
+        line.append(words or _failure_words(failure), style="red")
+        line.append(" ")
+        line.append(fmt.ago(health.last_failure_at, now), style="dim")
+    return line
+
+
+_SHORT_WORDS = {"with failures": "failures", "in progress": "running", "completed": "done"}
+
+
+def _counts_line(groups: list[tuple[Group, int]], *, short: bool) -> Text:
+    line = Text()
+    if not groups:
+        line.append("No batches watched: press a to add one.", style="dim")
+    for index, ((symbol, words, tone), number) in enumerate(groups):
+        if index:
+            line.append(" " if short else "  ")
+        shown = (
+            f"{symbol}{number} {_SHORT_WORDS.get(words, words)}"
+            if short
+            else (f"{symbol} {number} {words}")
+        )
+        line.append(shown, style=TONE_STYLES[tone])
+    return line
+
+
+def header_text(
+    *,
+    environment: str,
+    key_state: str,
+    groups: list[tuple[Group, int]],
+    health: EngineHealth | None,
+    now: float,
+    width: int,
+) -> Text:
+    """Two lines: who and where, then how the batches stand; shorter words when narrow."""
+    first = _engine_line(environment, key_state, health, now, short=False)
+    if first.cell_len > width:
+        first = _engine_line(environment, key_state, health, now, short=True)
+    second = _counts_line(groups, short=False)
+    if second.cell_len > width:
+        second = _counts_line(groups, short=True)
+    return Text("\n").join([first, second])
+
+
+class DashboardHeader(Static):
+    DEFAULT_CSS = """
+    DashboardHeader { height: auto; max-height: 4; padding: 0 1; background: $panel; }
+    """
+
+    def show(self, text: Text) -> None:
+        self.update(text)
