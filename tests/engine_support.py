@@ -1,0 +1,81 @@
+"""The engine against the sandbox, on a fake clock that jumps whenever nothing is in flight."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from reap_tui.api.client import ReapClient
+from reap_tui.cadence import CadenceConfig
+from reap_tui.clock import FakeClock
+from reap_tui.polling import Engine, Limits, WatchTarget
+from reap_tui.sandbox import RequestRecord, SandboxServer, ScriptedBatch
+from reap_tui.state import BatchState
+
+from .conftest import START
+
+KEY = "sk-engine-test-0123456789"
+
+
+@dataclass
+class Run:
+    engine: Engine
+    clock: FakeClock
+    server: SandboxServer
+    client: ReapClient
+    published: list[BatchState] = field(default_factory=list)
+
+    def requests_by_batch(self) -> dict[str, list[RequestRecord]]:
+        grouped: dict[str, list[RequestRecord]] = defaultdict(list)
+        for record in self.server.request_log:
+            if record.batch_id is not None:
+                grouped[record.batch_id].append(record)
+        return grouped
+
+
+def make_run(
+    batches: Iterable[ScriptedBatch],
+    *,
+    key: str = KEY,
+    cadence: CadenceConfig | None = None,
+    limits: Limits | None = None,
+    seed: int = 0,
+) -> Run:
+    clock = FakeClock(START)
+    server = SandboxServer(clock, api_key=KEY, batches=batches)
+    server.start()
+    client = ReapClient(server.base_url, key, clock=clock, connect_retries=0)
+    published: list[BatchState] = []
+    engine = Engine(
+        clock=clock,
+        on_state=published.append,
+        cadence=cadence,
+        limits=limits,
+        rng=random.Random(seed),
+    )
+    clock.is_idle = lambda: engine.limiter.in_flight == 0
+    return Run(engine, clock, server, client, published)
+
+
+async def close_run(run: Run) -> None:
+    await run.engine.aclose()
+    await run.client.aclose()
+    run.server.stop()
+
+
+def watch_all(run: Run, batch_ids: Sequence[str], uploaded_at: float | None = None) -> None:
+    for batch_id in batch_ids:
+        run.engine.watch(WatchTarget(batch_id, run.client, uploaded_at=uploaded_at))
+
+
+def max_in_any_second(times: Sequence[float]) -> int:
+    """The most request starts in any half-open one-second window."""
+    ordered = sorted(times)
+    most, low = 0, 0
+    for high, at in enumerate(ordered):
+        while ordered[low] <= at - 1.0 + 1e-6:
+            low += 1
+        most = max(most, high - low + 1)
+    return most

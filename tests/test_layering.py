@@ -1,0 +1,30 @@
+"""The core runs without Textual: DESIGN.md's layering, checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "reap_tui.api.client",
+        "reap_tui.polling",
+        "reap_tui.headless",
+        "reap_tui.sandbox",
+        "reap_tui.store",
+        "reap_tui.config",
+        "reap_tui.batchfile",
+    ],
+)
+def test_core_modules_load_no_textual(module: str) -> None:
+    probe = (
+        f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('textual')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
