@@ -56,7 +56,7 @@ T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
 _TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
-_BATCH_HEADER = re.compile(r"^\s*\[\[\s*batch\s*\]\]", re.MULTILINE)
+_BATCH_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*batch[ \t]*\]\]", re.MULTILINE)
 _ENTRY_KEYS = {f.name for f in fields(Entry)}
 _SNAPSHOT_KEYS = {f.name for f in fields(Snapshot)}
 _SNAPSHOT_TIMES = ("created_at", "updated_at", "started_at", "completed_at")
@@ -71,10 +71,11 @@ def decode(path: Path, data: bytes) -> list[Item]:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         position = _TOML_POSITION.search(message)
+        where = position.group(1) if position else None
+        if where == "end of document":
+            where = f"line {text.count(chr(10)) + 1}, the end of the file: was it cut short?"
         raise WatchListError(
-            path,
-            f"not valid TOML: {_TOML_POSITION.sub('', message)}",
-            position.group(1) if position else None,
+            path, f"not valid TOML: {_TOML_POSITION.sub('', message)}", where
         ) from None
     version = document.get("schema_version")
     if version is None:

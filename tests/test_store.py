@@ -1,0 +1,284 @@
+"""The watch list: what is saved, how two programs' changes merge, and how often it is written."""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from reap_tui.clock import FakeClock
+from reap_tui.state import Phase, Source
+from reap_tui.store import Snapshot, WatchList
+from reap_tui.store import watchlist as watchlist_module
+
+from .conftest import START
+
+A = "784d4045-c900-4050-aad6-8fe4c8d2fb16"
+B = "11111111-2222-4333-8444-555555555555"
+C = "99999999-8888-4777-8666-555555555555"
+SANDBOX = {"environment": "sandbox", "base_url": "https://sandbox-compliance.api.reap.global"}
+
+
+def _open(path: Path, clock: FakeClock) -> WatchList:
+    return WatchList.open(path, clock)
+
+
+def _ids(watchlist: WatchList) -> list[str]:
+    return [entry.batch_id for entry in watchlist.entries]
+
+
+def _snapshot(checked_at: float, processed: int = 3) -> Snapshot:
+    return Snapshot(
+        phase=Phase.POLLING,
+        status="in_progress",
+        total_records=19,
+        processed_records=processed,
+        failed_records=1,
+        successful_records=processed - 1,
+        created_at=datetime(2025, 10, 8, 11, 39, 58, tzinfo=UTC),
+        updated_at=datetime(2025, 10, 8, 11, 41, 2, 250000, tzinfo=UTC),
+        started_at=datetime(2025, 10, 8, 11, 40, 30, tzinfo=UTC),
+        checked_at=checked_at,
+    )
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "reap-tui" / "watchlist.toml"
+
+
+def test_a_missing_file_is_an_empty_list_and_nothing_is_created_by_reading(
+    path: Path, clock: FakeClock
+) -> None:
+    assert _open(path, clock).entries == ()
+    assert not path.parent.exists()
+
+
+def test_every_field_survives_a_save_and_a_reload(path: Path, clock: FakeClock) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(
+        A, label="March onboarding", source=Source.UPLOAD, uploaded_at=START - 5, **SANDBOX
+    )
+    watchlist.set_idempotency_key(A, "upload-7f3a")
+    watchlist.update_snapshot(A, _snapshot(START + 61))
+    watchlist.close()
+
+    reloaded = _open(path, clock).entries
+    assert reloaded == watchlist.entries
+    entry = reloaded[0]
+    assert (entry.batch_id, entry.label, entry.source) == (A, "March onboarding", Source.UPLOAD)
+    assert (entry.added_at, entry.uploaded_at) == (START, START - 5)
+    assert entry.idempotency_key == "upload-7f3a"
+    assert entry.snapshot == _snapshot(START + 61)
+
+
+def test_times_are_written_as_utc_toml_datetimes_and_absent_values_are_omitted(
+    path: Path, clock: FakeClock
+) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(A, **SANDBOX)
+    text = path.read_text()
+    assert "schema_version = 1" in text
+    assert "added_at = 2025-10-08 11:40:00+00:00" in text
+    assert "uploaded_at" not in text and "idempotency_key" not in text and "label" not in text
+
+
+def test_adding_a_watched_batch_again_reports_it_and_leaves_the_file_alone(
+    path: Path, clock: FakeClock
+) -> None:
+    watchlist = _open(path, clock)
+    first = watchlist.add(A, label="first", **SANDBOX)
+    before = path.read_bytes()
+    clock.advance(60)
+
+    again = _open(path, clock).add(A, label="second", **SANDBOX)
+
+    assert first.added and not again.added
+    assert again.entry.label == "first"
+    assert path.read_bytes() == before
+
+
+def test_the_previous_version_is_kept_as_bak(path: Path, clock: FakeClock) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(A, **SANDBOX)
+    after_first = path.read_bytes()
+    watchlist.add(B, **SANDBOX)
+    assert path.with_name("watchlist.toml.bak").read_bytes() == after_first
+
+
+def test_files_are_private_to_the_user(path: Path, clock: FakeClock) -> None:
+    _open(path, clock).add(A, **SANDBOX)
+    _open(path, clock).add(B, **SANDBOX)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for name in ("watchlist.toml", "watchlist.toml.bak", "watchlist.toml.lock"):
+        assert stat.S_IMODE((path.parent / name).stat().st_mode) == 0o600, name
+
+
+def test_remove_reports_whether_the_batch_was_there(path: Path, clock: FakeClock) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(A, **SANDBOX)
+    assert watchlist.remove(A) is True
+    assert watchlist.remove(A) is False
+    assert _open(path, clock).entries == ()
+
+
+def test_a_label_change_is_saved_at_once(path: Path, clock: FakeClock) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(A, **SANDBOX)
+    assert watchlist.set_label(A, "renamed")
+    assert _open(path, clock).entries[0].label == "renamed"
+    assert not watchlist.set_label(B, "not watched")
+
+
+def test_adds_and_removes_by_two_programs_are_merged(path: Path, clock: FakeClock) -> None:
+    first, second = _open(path, clock), _open(path, clock)
+    first.add(A, **SANDBOX)
+    second.add(B, **SANDBOX)  # second never saw A, yet keeps it
+    first.add(C, **SANDBOX)
+    assert _ids(_open(path, clock)) == [A, B, C]
+
+    second.remove(A)
+    first.set_label(C, "still here")  # first still holds A in memory, but honours the removal
+    assert _ids(_open(path, clock)) == [B, C]
+    assert _ids(first) == [B, C]
+
+
+def test_when_two_programs_saved_snapshots_the_newer_check_wins(
+    path: Path, clock: FakeClock
+) -> None:
+    first, second = _open(path, clock), _open(path, clock)
+    first.add(A, **SANDBOX)
+    first.add(B, **SANDBOX)
+    second.update_snapshot(A, _snapshot(START + 100, processed=9))  # second hasn't seen A
+    first.update_snapshot(A, _snapshot(START + 200, processed=12))
+    first.update_snapshot(B, _snapshot(START + 50, processed=1))
+    first.flush()
+    second.flush()  # older for A: loses; has nothing for B: keeps first's
+
+    second = _open(path, clock)
+    snapshots = {entry.batch_id: entry.snapshot for entry in second.entries}
+    assert snapshots[A] == _snapshot(START + 200, processed=12)
+    assert snapshots[B] == _snapshot(START + 50, processed=1)
+
+    other = _open(path, clock)
+    other.update_snapshot(B, _snapshot(START + 300, processed=5))
+    other.flush()
+    first.update_snapshot(A, _snapshot(START + 400, processed=19))
+    first.flush()
+    snapshots = {entry.batch_id: entry.snapshot for entry in _open(path, clock).entries}
+    assert snapshots[B] == _snapshot(START + 300, processed=5)
+    assert snapshots[A] == _snapshot(START + 400, processed=19)
+
+
+def test_a_snapshot_for_a_batch_removed_elsewhere_is_dropped(path: Path, clock: FakeClock) -> None:
+    first = _open(path, clock)
+    first.add(A, **SANDBOX)
+    _open(path, clock).remove(A)
+    first.update_snapshot(A, _snapshot(START + 60))
+    first.close()
+    assert _open(path, clock).entries == ()
+
+
+class _CountingWrites:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+        self.count = 0
+        real = watchlist_module.write_atomically
+
+        def counting(target: Path, data: bytes) -> None:
+            if target == path:
+                self.count += 1
+            real(target, data)
+
+        monkeypatch.setattr(watchlist_module, "write_atomically", counting)
+
+
+def test_a_thousand_snapshot_updates_within_a_second_write_the_file_at_most_once(
+    path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watchlist = _open(path, clock)
+    for batch_id in (A, B):
+        watchlist.add(batch_id, **SANDBOX)
+    writes = _CountingWrites(monkeypatch, path)
+    for update in range(1000):
+        clock.advance(0.001)
+        watchlist.update_snapshot((A, B)[update % 2], _snapshot(clock.now(), processed=update))
+        watchlist.flush_if_due()
+    assert writes.count <= 1
+
+
+def test_pending_snapshots_are_written_once_the_interval_has_passed(
+    path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(A, **SANDBOX)
+    writes = _CountingWrites(monkeypatch, path)
+
+    watchlist.update_snapshot(A, _snapshot(clock.now()))
+    watchlist.flush_if_due()
+    clock.advance(4)
+    watchlist.update_snapshot(A, _snapshot(clock.now(), processed=4))
+    watchlist.flush_if_due()
+    assert writes.count == 0  # the add's save was under 5 s ago
+    clock.advance(1)
+    watchlist.flush_if_due()
+    assert writes.count == 1
+    assert _open(path, clock).entries[0].snapshot == _snapshot(START + 4, processed=4)
+    watchlist.flush_if_due()
+    assert writes.count == 1  # nothing pending
+
+
+def test_close_writes_what_is_pending(path: Path, clock: FakeClock) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(A, **SANDBOX)
+    watchlist.update_snapshot(A, _snapshot(START + 1))
+    assert _open(path, clock).entries[0].snapshot is None
+    watchlist.close()
+    assert _open(path, clock).entries[0].snapshot == _snapshot(START + 1)
+
+
+def test_entries_with_an_invalid_batch_id_are_reported_and_written_back_untouched(
+    path: Path, clock: FakeClock
+) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "schema_version = 1\n\n"
+        "[[batch]]\n"
+        'batch_id = "not-a-uuid"\n'
+        'label = "typed by hand"\n'
+        "whatever = [1, 2]\n\n"
+        "[[batch]]\n"
+        f'batch_id = "{A}"\n'
+        'source = "manual"\n'
+        'environment = "sandbox"\n'
+        'base_url = "https://sandbox-compliance.api.reap.global"\n'
+        "added_at = 2025-10-08T11:00:00Z\n"
+    )
+    watchlist = _open(path, clock)
+    assert _ids(watchlist) == [A]
+    [problem] = watchlist.problems
+    assert problem.position == 1 and "not-a-uuid" in problem.problem and "line 3" in problem.problem
+
+    watchlist.add(B, **SANDBOX)
+    watchlist.remove(A)
+
+    reloaded = _open(path, clock)
+    assert _ids(reloaded) == [B]
+    assert reloaded.problems[0].table == {
+        "batch_id": "not-a-uuid",
+        "label": "typed by hand",
+        "whatever": [1, 2],
+    }
+
+
+def test_a_second_entry_for_the_same_batch_is_reported_not_merged(
+    path: Path, clock: FakeClock
+) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(A, **SANDBOX)
+    text = path.read_text()
+    path.write_text(text + text[text.index("[[batch]]") :].replace("sandbox", "staging", 1))
+    reloaded = _open(path, clock)
+    assert [e.environment for e in reloaded.entries] == ["sandbox"]
+    assert "already entry #1" in reloaded.problems[0].problem
