@@ -11,7 +11,7 @@ import pytest
 from reap_tui.clock import SystemClock
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 
-from .cli_support import RunningSandbox, isolated_env, run_cli, sandbox_process
+from .cli_support import RunningSandbox, run_cli, sandbox_process
 
 IN_PROGRESS = "March onboarding"
 COMPLETED = "Partner referrals"
@@ -20,16 +20,15 @@ MISSING = "5f0e2b7c-9a41-4d8e-b3c6-0d7e9f1a2b3c"
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    env = isolated_env(tmp_path_factory.mktemp("sandbox-home"))
-    with sandbox_process("--speed", "1", env=env) as running:
+    with sandbox_process(tmp_path_factory.mktemp("sandbox-home"), "--speed", "1") as running:
         yield running
 
 
 def status(
     sandbox: RunningSandbox, home: Path, *args: str, key: str | None = None
 ) -> tuple[int, str, str]:
-    env = isolated_env(home, {"REAP_API_KEY": sandbox.api_key if key is None else key})
-    done = run_cli("status", "--base-url", sandbox.base_url, *args, env=env)
+    key = sandbox.api_key if key is None else key
+    done = run_cli(home, "status", "--base-url", sandbox.base_url, *args, REAP_API_KEY=key)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -86,8 +85,7 @@ def test_exit_7_wrong_key(sandbox: RunningSandbox, tmp_path: Path) -> None:
 def test_exit_7_without_any_key_says_how_to_set_one(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    env = isolated_env(tmp_path)
-    done = run_cli("status", "--base-url", sandbox.base_url, MISSING, env=env)
+    done = run_cli(tmp_path, "status", "--base-url", sandbox.base_url, MISSING)
     assert done.returncode == 7
     assert "REAP_API_KEY" in done.stderr
 
@@ -95,15 +93,22 @@ def test_exit_7_without_any_key_says_how_to_set_one(
 def test_exit_8_server_error_is_explained(tmp_path: Path) -> None:
     batch = ScriptedBatch("784d4045-c900-4050-aad6-8fe4c8d2fb16", fault_cycle=(Fault.html_502(),))
     with SandboxServer(SystemClock(), batches=[batch]) as server:
-        env = isolated_env(tmp_path, {"REAP_API_KEY": server.api_key})
-        done = run_cli("status", "--base-url", server.base_url, batch.batch_id, env=env)
+        done = run_cli(
+            tmp_path,
+            "status",
+            "--base-url",
+            server.base_url,
+            batch.batch_id,
+            REAP_API_KEY=server.api_key,
+        )
     assert done.returncode == 8
     assert "HTTP 502 Reap server error" in done.stderr
     assert "What to do:" in done.stderr
 
 
 def test_speed_is_refused_for_a_real_host(tmp_path: Path) -> None:
-    env = isolated_env(tmp_path, {"REAP_API_KEY": "k"})
-    done = run_cli("status", "--env", "production", "--speed", "60", MISSING, env=env)
+    done = run_cli(
+        tmp_path, "status", "--env", "production", "--speed", "60", MISSING, REAP_API_KEY="k"
+    )
     assert done.returncode == 2
     assert "--speed is only for a loopback sandbox" in done.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 from reap_tui.api.client import ReapClient
 from reap_tui.api.hosts import is_loopback_url
@@ -15,6 +16,7 @@ from reap_tui.clock import Clock
 from reap_tui.commands.common import UsageError
 from reap_tui.commands.context import settings_from, target_from
 from reap_tui.config import ConfigError, Settings, validate_for_host
+from reap_tui.logs import RedactSecrets, start_logging
 from reap_tui.polling import Limits
 
 
@@ -27,6 +29,11 @@ class Connection:
     auth_header: str
     cadence: CadenceConfig
     limits: Limits
+
+    def start_logging(self, log_file: str | None) -> RedactSecrets:
+        """The debug log for this run, with this connection's key redacted from it."""
+        secrets = [self.api_key.reveal()] if self.api_key else []
+        return start_logging(Path(log_file) if log_file else None, secrets)
 
     def client(self, clock: Clock) -> ReapClient:
         secret = self.api_key.reveal() if self.api_key else None

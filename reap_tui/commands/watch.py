@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     except InvalidBatchId as error:
         raise UsageError(str(error)) from None
     connection = connection_from(args)
+    connection.start_logging(args.log_file)
     if connection.api_key is None:
         print(f"reap-tui: {connection.key_problem}", file=sys.stderr)
         return ExitCode.AUTH_FAILED
