@@ -279,3 +279,41 @@ async def test_the_key_never_leaks_into_logs_reprs_or_messages(
     texts += [str(record.exc_info) for record in caplog.records]
     assert any("500" in text for text in texts)
     assert not [text for text in texts if KEY in text]
+
+
+CSV = (
+    b"externalId,shareToken\n"
+    b"11111111-1111-4111-8111-111111111111,tok-1\n"
+    b"22222222-2222-4222-8222-222222222222,tok-2\n"
+)
+
+
+async def test_upload_sends_multipart_with_provider_and_idempotency_key(
+    server: SandboxServer, client: ReapClient
+) -> None:
+    result = await client.upload_batch("march.csv", CSV, idempotency_key="idem-42")
+    assert result.failure is None and result.receipt is not None
+    assert result.receipt.total_records == 2
+    assert result.receipt.batch_id in server.batch_ids
+    (upload,) = server.uploads
+    assert upload.file_bytes == CSV and upload.filename == "march.csv"
+    assert upload.idempotency_key == "idem-42"
+    assert upload.headers["x-provider"] == "sumsub"
+    assert "x-reap-api-key" not in {name.lower() for name in upload.headers}
+    status = await check(client, result.receipt.batch_id)
+    assert status.status is not None and status.status.total_records == 2
+
+
+async def test_the_same_idempotency_key_yields_the_same_batch(client: ReapClient) -> None:
+    first = await client.upload_batch("a.csv", CSV, idempotency_key="same")
+    again = await client.upload_batch("a.csv", CSV, idempotency_key="same")
+    assert first.receipt is not None and again.receipt is not None
+    assert first.receipt.batch_id == again.receipt.batch_id
+
+
+async def test_a_rejected_upload_is_explained(client: ReapClient) -> None:
+    result = await client.upload_batch("bad.csv", b"name\nx\n", idempotency_key="k1")
+    assert result.receipt is None and result.failure is not None
+    assert result.failure.http_status == 400
+    assert result.failure.code == "0701001400"
+    assert "validate" in result.failure.action

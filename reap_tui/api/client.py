@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -19,8 +20,8 @@ from reap_tui.api.errors import (
 )
 from reap_tui.api.hosts import check_base_url
 from reap_tui.api.ids import parse_batch_id
-from reap_tui.api.models import BatchStatus
-from reap_tui.api.parser import MalformedBody, parse_batch_status
+from reap_tui.api.models import BatchStatus, UploadReceipt
+from reap_tui.api.parser import MalformedBody, parse_batch_status, parse_upload_receipt
 from reap_tui.api.retry_after import parse_retry_after
 from reap_tui.clock import Clock
 
@@ -28,8 +29,8 @@ log = logging.getLogger("reap_tui.api")
 
 BATCH_PATH = "/entity/kyc/import/batch"
 DEFAULT_AUTH_HEADER = "x-reap-api-key"
-# A batch status is well under a kilobyte; anything far larger is not one.
-MAX_STATUS_BODY = 1024 * 1024
+# Reap's answers are well under a kilobyte; anything far larger is not one.
+MAX_RESPONSE_BODY = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,12 @@ class Timeouts:
 
     def as_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    receipt: UploadReceipt | None
+    failure: ApiFailure | None
 
 
 @dataclass(frozen=True)
@@ -68,11 +75,14 @@ class ReapClient:
         timeouts: Timeouts | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         connect_retries: int = 2,
+        upload_timeout: float = 120.0,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._api_key = api_key
         self._auth_header = auth_header
         self._clock = clock
+        timeouts = timeouts or Timeouts()
+        self._upload_timeout = httpx.Timeout(upload_timeout, connect=timeouts.connect)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={
@@ -80,7 +90,7 @@ class ReapClient:
                 "Accept-Version": "v1.0",
                 "User-Agent": f"reap-tui/{__version__}",
             },
-            timeout=(timeouts or Timeouts()).as_httpx(),
+            timeout=timeouts.as_httpx(),
             follow_redirects=False,
             transport=transport or httpx.AsyncHTTPTransport(retries=connect_retries),
         )
@@ -118,57 +128,98 @@ class ReapClient:
         batch_id = parse_batch_id(batch_id)
         started = self._clock.now()
         begun = time.perf_counter()
-        http_status: int | None = None
-        content_type: str | None = None
-        body = b""
+        answer = await self._request("GET", f"{BATCH_PATH}/{batch_id}")
         status: BatchStatus | None = None
-        failure: ApiFailure | None = None
-        try:
-            http_status, content_type, body, retry_after = await self._get(
-                f"{BATCH_PATH}/{batch_id}"
-            )
-            if http_status == 200:
-                status = parse_batch_status(body)
-            else:
-                failure = failure_from_response(http_status, content_type, body, retry_after)
-        except MalformedBody as error:
-            failure = malformed_failure(http_status, content_type, body, str(error))
-        except _BodyTooLarge as error:
-            http_status = error.http_status
-            failure = malformed_failure(http_status, error.content_type, b"", str(error))
-        except httpx.TimeoutException as error:
-            failure = transport_failure(FailureKind.TIMEOUT, _describe_transport(error))
-        except httpx.TransportError as error:
-            failure = transport_failure(FailureKind.NETWORK, _describe_transport(error))
+        if isinstance(answer, ApiFailure):
+            failure: ApiFailure | None = answer
+        elif answer.http_status == 200:
+            try:
+                status, failure = parse_batch_status(answer.body), None
+            except MalformedBody as error:
+                failure = answer.malformed(str(error))
+        else:
+            failure = answer.failure()
+        http_status = failure.http_status if failure else 200
         outcome = status.status.text if status else failure.headline if failure else "?"
         log.debug(
-            "GET batch %s -> %s %s in %.0f ms",
+            "GET batch %s -> %s in %.0f ms",
             batch_id,
-            http_status if http_status is not None else "-",
             outcome,
             (time.perf_counter() - begun) * 1000,
         )
         return CheckResult(batch_id, started, self._clock.now(), http_status, status, failure)
 
-    async def _get(self, path: str) -> tuple[int, str | None, bytes, float | None]:
-        async with self._http.stream("GET", path, headers=self._auth_headers()) as response:
-            content_type = response.headers.get("content-type")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_STATUS_BODY:
-                    raise _BodyTooLarge(response.status_code, content_type)
-            retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.now())
-            return response.status_code, content_type, bytes(body), retry_after
-
-
-class _BodyTooLarge(Exception):
-    def __init__(self, http_status: int, content_type: str | None) -> None:
-        super().__init__(
-            f"HTTP {http_status} body larger than {MAX_STATUS_BODY // 1024} KB: not a batch status"
+    async def upload_batch(
+        self, filename: str, data: bytes, *, idempotency_key: str, provider: str = "sumsub"
+    ) -> UploadResult:
+        """POST the CSV as multipart field `file`; any 2xx with a batch id is success."""
+        begun = time.perf_counter()
+        answer = await self._request(
+            "POST",
+            BATCH_PATH,
+            files={"file": (filename, data, "text/csv")},
+            headers={"X-Provider": provider, "Idempotency-Key": idempotency_key},
+            timeout=self._upload_timeout,
         )
-        self.http_status = http_status
-        self.content_type = content_type
+        receipt: UploadReceipt | None = None
+        if isinstance(answer, ApiFailure):
+            failure: ApiFailure | None = answer
+        elif 200 <= answer.http_status < 300:
+            try:
+                receipt, failure = parse_upload_receipt(answer.body), None
+            except MalformedBody as error:
+                failure = answer.malformed(str(error))
+        else:
+            failure = answer.failure()
+        log.debug(
+            "POST upload (%d bytes) -> %s in %.0f ms",
+            len(data),
+            receipt.batch_id if receipt else failure.headline if failure else "?",
+            (time.perf_counter() - begun) * 1000,
+        )
+        return UploadResult(receipt, failure)
+
+    async def _request(self, method: str, path: str, **options: Any) -> _Answer | ApiFailure:
+        """Send one request; a transport problem or an oversized body comes back as a failure."""
+        headers = {**options.pop("headers", {}), **self._auth_headers()}
+        try:
+            async with self._http.stream(method, path, headers=headers, **options) as response:
+                content_type = response.headers.get("content-type")
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE_BODY:
+                        return malformed_failure(
+                            response.status_code,
+                            content_type,
+                            b"",
+                            f"HTTP {response.status_code} body larger than "
+                            f"{MAX_RESPONSE_BODY // 1024} KB: not an answer Reap documents",
+                        )
+                retry_after = parse_retry_after(
+                    response.headers.get("retry-after"), self._clock.now()
+                )
+                return _Answer(response.status_code, content_type, bytes(body), retry_after)
+        except httpx.TimeoutException as error:
+            return transport_failure(FailureKind.TIMEOUT, _describe_transport(error))
+        except httpx.TransportError as error:
+            return transport_failure(FailureKind.NETWORK, _describe_transport(error))
+
+
+@dataclass(frozen=True)
+class _Answer:
+    http_status: int
+    content_type: str | None
+    body: bytes
+    retry_after: float | None
+
+    def failure(self) -> ApiFailure:
+        return failure_from_response(
+            self.http_status, self.content_type, self.body, self.retry_after
+        )
+
+    def malformed(self, detail: str) -> ApiFailure:
+        return malformed_failure(self.http_status, self.content_type, self.body, detail)
 
 
 def _describe_transport(error: httpx.TransportError) -> str:

@@ -76,6 +76,17 @@ class BatchStatus:
         return self.summary.successful_records
 
 
+@dataclass(frozen=True)
+class UploadReceipt:
+    """What the upload endpoint answers: the new batch's id and what Reap says of it."""
+
+    batch_id: str
+    status: BatchStatusValue | None
+    total_records: int | None
+    message: str
+    created_at: datetime | None
+
+
 def find_anomalies(status: BatchStatus) -> tuple[str, ...]:
     """Counts that contradict each other or the documented meaning; kept, never fatal."""
     found: list[str] = []

@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.api.models import (
     BatchStatus,
     BatchStatusValue,
     Summary,
+    UploadReceipt,
     find_anomalies,
 )
 from reap_tui.text import describe_value
@@ -48,6 +50,30 @@ def parse_batch_status(body: bytes | str | Any) -> BatchStatus:
         ),
     )
     return dataclasses.replace(status, anomalies=find_anomalies(status))
+
+
+def parse_upload_receipt(body: bytes) -> UploadReceipt:
+    """The upload answer: `batchId` is required (a UUID); the rest is shown when present."""
+    data = _decode(body)
+    if not isinstance(data, Mapping):
+        raise MalformedBody(f"body: expected a JSON object, got {describe_value(data)}")
+    try:
+        batch_id = parse_batch_id(_string(data, "batchId"))
+    except InvalidBatchId:
+        raise MalformedBody(
+            f"batchId: expected a UUID, got {describe_value(data.get('batchId'))}"
+        ) from None
+    status = data.get("status")
+    total = data.get("totalRecords")
+    message = data.get("message")
+    created = data.get("createdAt")
+    return UploadReceipt(
+        batch_id=batch_id,
+        status=BatchStatusValue.from_wire(status) if isinstance(status, str) else None,
+        total_records=total if isinstance(total, int) and not isinstance(total, bool) else None,
+        message=message if isinstance(message, str) else "",
+        created_at=parse_timestamp(created) if isinstance(created, str) else None,
+    )
 
 
 def _decode(body: bytes | str) -> Any:
