@@ -25,6 +25,15 @@
     completed_at = ...
     checked_at = ...
 
+    [[pending_upload]]                    # an upload sent (or about to be) but not answered
+    file_sha256 = "9f86d081..."           # the file's SHA-256, lower-case hex
+    base_url = "https://sandbox-compliance.api.reap.global"
+    environment = "sandbox"
+    idempotency_key = "2c5e0f3a-..."      # reused by a retry of the same file to the same URL
+    file_path = "/home/ana/march.csv"
+    label = "March onboarding"            # omitted when empty
+    started_at = 2026-03-01T09:29:50.5+00:00
+
 Every time is a TOML offset datetime written in UTC; absent values are omitted (TOML has no
 null). Unknown keys are errors, so a hand edit with a typo is reported instead of lost.
 """
@@ -34,7 +43,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -46,7 +55,7 @@ from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.clock import to_datetime
 from reap_tui.state import Phase, Source
 from reap_tui.store.errors import WatchListError
-from reap_tui.store.model import Entry, InvalidEntry, Snapshot
+from reap_tui.store.model import Entry, InvalidEntry, PendingUpload, Snapshot
 
 SCHEMA_VERSION = 1
 HEADER = "# reap-tui watch list; edit it only while reap-tui is closed.\n"
@@ -58,13 +67,21 @@ E = TypeVar("E", bound=StrEnum)
 _TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
 _BATCH_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*batch[ \t]*\]\]", re.MULTILINE)
 _ENTRY_KEYS = {f.name for f in fields(Entry)}
+_PENDING_KEYS = {f.name for f in fields(PendingUpload)}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _SNAPSHOT_KEYS = {f.name for f in fields(Snapshot)}
 _SNAPSHOT_TIMES = ("created_at", "updated_at", "started_at", "completed_at")
 _SNAPSHOT_COUNTS = ("total_records", "processed_records", "failed_records", "successful_records")
 
 
-def decode(path: Path, data: bytes) -> list[Item]:
-    """The entries of a watch-list file, or WatchListError saying what is wrong and where."""
+@dataclass(frozen=True)
+class Document:
+    items: list[Item]
+    pending_uploads: list[PendingUpload]
+
+
+def decode(path: Path, data: bytes) -> Document:
+    """The contents of a watch-list file, or WatchListError saying what is wrong and where."""
     text = _text(path, data)
     try:
         document = tomllib.loads(text)
@@ -87,7 +104,7 @@ def decode(path: Path, data: bytes) -> list[Item]:
             f"{SCHEMA_VERSION} (was the file written by a newer reap-tui?)",
             "field schema_version",
         )
-    unknown = sorted(document.keys() - {"schema_version", "batch"})
+    unknown = sorted(document.keys() - {"schema_version", "batch", "pending_upload"})
     if unknown:
         raise WatchListError(path, f"unknown top-level key {unknown[0]!r}", f"field {unknown[0]}")
     tables = document.get("batch", [])
@@ -106,15 +123,17 @@ def decode(path: Path, data: bytes) -> list[Item]:
         if isinstance(item, Entry):
             seen[item.batch_id] = number
         items.append(item)
-    return items
+    return Document(items, _pending_uploads(path, document.get("pending_upload", [])))
 
 
-def encode(items: list[Item]) -> bytes:
+def encode(items: list[Item], pending_uploads: list[PendingUpload] | None = None) -> bytes:
     document: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     if items:
         document["batch"] = [
             item.table if isinstance(item, InvalidEntry) else _entry_table(item) for item in items
         ]
+    if pending_uploads:
+        document["pending_upload"] = [_pending_table(pending) for pending in pending_uploads]
     return (HEADER + tomli_w.dumps(document)).encode("utf-8")
 
 
@@ -251,6 +270,56 @@ def _snapshot(entry_reader: _TableReader, table: dict[str, Any]) -> Snapshot:
         completed_at=reader.time(table, "completed_at"),
         checked_at=reader.timestamp(table, "checked_at"),
     )
+
+
+def _pending_uploads(path: Path, tables: Any) -> list[PendingUpload]:
+    if not isinstance(tables, list):
+        raise WatchListError(
+            path,
+            "pending_upload must be an array of tables ([[pending_upload]])",
+            "field pending_upload",
+        )
+    found: list[PendingUpload] = []
+    for number, table in enumerate(tables, start=1):
+        reader = _TableReader(path, f"[[pending_upload]] #{number}")
+        if not isinstance(table, dict):
+            raise WatchListError(path, "expected a table", reader.where)
+        reader.reject_unknown(table, _PENDING_KEYS)
+        digest = reader.require(table, "file_sha256", reader.string(table, "file_sha256"))
+        if not _SHA256.fullmatch(digest):
+            raise reader.error("file_sha256", "expected 64 lower-case hex digits (a SHA-256)")
+        found.append(
+            PendingUpload(
+                file_sha256=digest,
+                base_url=reader.require(table, "base_url", reader.string(table, "base_url")),
+                environment=reader.require(
+                    table, "environment", reader.string(table, "environment")
+                ),
+                idempotency_key=reader.require(
+                    table, "idempotency_key", reader.string(table, "idempotency_key")
+                ),
+                file_path=reader.require(table, "file_path", reader.string(table, "file_path")),
+                started_at=reader.require(
+                    table, "started_at", reader.timestamp(table, "started_at")
+                ),
+                label=reader.string(table, "label") or "",
+            )
+        )
+    return found
+
+
+def _pending_table(pending: PendingUpload) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "file_sha256": pending.file_sha256,
+        "base_url": pending.base_url,
+        "environment": pending.environment,
+        "idempotency_key": pending.idempotency_key,
+        "file_path": pending.file_path,
+    }
+    if pending.label:
+        table["label"] = pending.label
+    table["started_at"] = to_datetime(pending.started_at)
+    return table
 
 
 def _describe(value: Any) -> str:

@@ -53,6 +53,23 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class PendingUpload:
+    """An upload whose answer has not been seen: a retry of the same file to the same place
+    sends the same Idempotency-Key, so Reap cannot create a second batch."""
+
+    file_sha256: str  # lower-case hex
+    base_url: str
+    environment: str
+    idempotency_key: str
+    file_path: str
+    started_at: float
+    label: str = ""
+
+    def is_for(self, file_sha256: str, base_url: str) -> bool:
+        return self.file_sha256 == file_sha256 and self.base_url == base_url
+
+
+@dataclass(frozen=True)
 class InvalidEntry:
     """An entry whose batch id is not a UUID: reported, and written back exactly as read."""
 

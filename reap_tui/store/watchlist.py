@@ -4,6 +4,10 @@ Every change is a load-modify-save under a lock on `<name>.lock`: the file is re
 the lock and this program's own changes since its last save are applied on top, so entries
 another program added or removed in the meantime are kept or honoured. Snapshot updates only
 mark the list dirty; `flush_if_due()` writes them at most every `flush_interval` seconds.
+
+Pending uploads live in the same file, so that an upload's end (its batch added, its pending
+record cleared) is one atomic write. They are only ever changed under the lock right after a
+re-read, and saved at once, so the file's copy is always the current one.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from reap_tui.store.atomic import (
     remove_stale_temp_files,
     write_atomically,
 )
-from reap_tui.store.codec import Item, decode, encode
+from reap_tui.store.codec import Document, Item, decode, encode
 from reap_tui.store.errors import WatchListError, backup_path
-from reap_tui.store.model import AddResult, Entry, InvalidEntry, Snapshot
+from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Snapshot
 
 DEFAULT_FLUSH_INTERVAL = 5.0
 LOCK_TIMEOUT = 10.0
@@ -37,10 +41,18 @@ def default_watchlist_path() -> Path:
 
 
 class WatchList:
-    def __init__(self, path: Path, clock: Clock, items: list[Item], flush_interval: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Clock,
+        items: list[Item],
+        flush_interval: float,
+        pending_uploads: list[PendingUpload] | None = None,
+    ) -> None:
         self.path = path
         self._clock = clock
         self._items = items
+        self._pending_uploads = pending_uploads or []
         self._flush_interval = flush_interval
         self._lock = filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600)
         # This program's changes since its last save, re-applied to the file as found on disk.
@@ -56,7 +68,10 @@ class WatchList:
         cls, path: Path, clock: Clock, *, flush_interval: float = DEFAULT_FLUSH_INTERVAL
     ) -> WatchList:
         """Load the list (a missing file is an empty list); WatchListError if the file is bad."""
-        return cls(path, clock, _read(path) or [], flush_interval)
+        document = _read(path)
+        if document is None:
+            return cls(path, clock, [], flush_interval)
+        return cls(path, clock, document.items, flush_interval, document.pending_uploads)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -74,6 +89,10 @@ class WatchList:
     @property
     def dirty(self) -> bool:
         return self._dirty
+
+    @property
+    def pending_uploads(self) -> tuple[PendingUpload, ...]:
+        return tuple(self._pending_uploads)
 
     def get(self, batch_id: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.batch_id == batch_id), None)
@@ -133,6 +152,52 @@ class WatchList:
             self._added.discard(batch_id)
             self._save(previous)
         return True
+
+    def begin_upload(self, proposed: PendingUpload) -> tuple[PendingUpload, bool]:
+        """Record an upload before its request is sent; saved durably before returning.
+
+        If an upload of the same file to the same base URL is already pending (a timeout, a
+        crash, another program), that one is returned unchanged with True, so its key is reused.
+        """
+        with self._locked():
+            previous = self._sync()
+            existing = self._pending_for(proposed.file_sha256, proposed.base_url)
+            if existing is not None:
+                return existing, True
+            self._pending_uploads.append(proposed)
+            self._save(previous)
+        return proposed, False
+
+    def finish_upload(
+        self, pending: PendingUpload, batch_id: str, *, label: str, uploaded_at: float
+    ) -> AddResult:
+        """Watch the uploaded batch and clear its pending upload, in one write."""
+        entry = Entry(
+            batch_id=batch_id,
+            added_at=self._clock.now(),
+            source=Source.UPLOAD,
+            environment=pending.environment,
+            base_url=pending.base_url,
+            label=label,
+            uploaded_at=uploaded_at,
+        )
+        with self._locked():
+            previous = self._sync()
+            self._drop_pending(pending)
+            existing = self.get(batch_id)
+            if existing is None:
+                self._items.append(entry)
+                self._added.add(batch_id)
+                self._removed.discard(batch_id)
+            self._save(previous)
+        return AddResult(existing or entry, added=existing is None)
+
+    def abandon_upload(self, pending: PendingUpload) -> None:
+        """Forget a pending upload Reap answered without creating a batch."""
+        with self._locked():
+            previous = self._sync()
+            self._drop_pending(pending)
+            self._save(previous)
 
     def set_label(self, batch_id: str, label: str) -> bool:
         """Saved before returning; False when the batch is no longer in the list."""
@@ -222,16 +287,28 @@ class WatchList:
             merged = replace(merged, idempotency_key=mine.idempotency_key)
         return merged
 
+    def _pending_for(self, file_sha256: str, base_url: str) -> PendingUpload | None:
+        return next((p for p in self._pending_uploads if p.is_for(file_sha256, base_url)), None)
+
+    def _drop_pending(self, pending: PendingUpload) -> None:
+        self._pending_uploads = [
+            each
+            for each in self._pending_uploads
+            if not each.is_for(pending.file_sha256, pending.base_url)
+        ]
+
     def _sync(self) -> bytes | None:
         """Re-read the file (lock held) and merge; returns the bytes read, for the `.bak`."""
         data = _read_bytes(self.path)
-        self._merge(None if data is None else decode(self.path, data))
+        document = None if data is None else decode(self.path, data)
+        self._merge(document.items if document else None)
+        self._pending_uploads = list(document.pending_uploads) if document else []
         return data
 
     def _save(self, previous: bytes | None) -> None:
         """Write memory to disk; call with the lock held, right after `_sync()`."""
         remove_stale_temp_files(self.path)
-        data = encode(self._items)
+        data = encode(self._items, self._pending_uploads)
         if data != previous:
             if previous is not None:
                 write_atomically(self.backup_path, previous)
@@ -283,7 +360,7 @@ def _read_bytes(path: Path) -> bytes | None:
         raise WatchListError(path, f"cannot be read: {error.strerror}") from None
 
 
-def _read(path: Path) -> list[Item] | None:
+def _read(path: Path) -> Document | None:
     data = _read_bytes(path)
     return None if data is None else decode(path, data)
 
