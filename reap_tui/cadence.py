@@ -80,16 +80,23 @@ def after_status(
         return Decision(Phase.COMPLETED, None, "completed")
     if status.kind is StatusKind.FAILED:
         return Decision(Phase.FAILED, None, "batch failed")
-    if status.kind is StatusKind.PENDING:
-        # Reap's processor picks pending batches up every 10 minutes: the long end will do.
-        low = config.interval_max - (config.interval_max - config.interval_min) / 4
-        at = now + rng.uniform(low, config.interval_max)
-    else:
-        at = now + rng.uniform(config.interval_min, config.interval_max)
+    predicted = None
+    if status.kind is StatusKind.IN_PROGRESS:
         predicted = _predicted_completion(status, now, history.throughput)
-        if predicted is not None and predicted + COMPLETION_MARGIN < at:
-            at = max(now + config.interval_min, predicted + COMPLETION_MARGIN)
+    if predicted is None and status.kind is StatusKind.IN_PROGRESS:
+        at = now + rng.uniform(config.interval_min, config.interval_max)
+    elif predicted is not None and predicted + COMPLETION_MARGIN <= now + config.interval_max:
+        # Done before the next check would come anyway: look just after it finishes.
+        at = max(now + config.interval_min, predicted + COMPLETION_MARGIN)
+    else:
+        # Pending (Reap's processor picks batches up every 10 minutes) or far from done:
+        # nothing will be missed by checking at the long end, and it saves requests.
+        at = now + rng.uniform(_long_end(config), config.interval_max)
     return _within_window(at, now + config.interval_min, history, config)
+
+
+def _long_end(config: CadenceConfig) -> float:
+    return config.interval_max - (config.interval_max - config.interval_min) / 4
 
 
 def after_failure(
@@ -146,9 +153,19 @@ def _within_window(at: float, earliest: float, history: History, config: Cadence
 def _predicted_completion(
     status: BatchStatus, now: float, throughput: float | None
 ) -> float | None:
+    """When every record should be processed, from the throughput seen across checks or,
+    before there are two checks, from the server's own startedAt/updatedAt (no clock skew)."""
+    throughput = throughput or _server_throughput(status)
     if not throughput or throughput <= 0:
         return None
     remaining = status.total_records - status.processed_records
     if remaining <= 0:
         return now
     return now + remaining / throughput
+
+
+def _server_throughput(status: BatchStatus) -> float | None:
+    if status.started_at is None or status.processed_records <= 0:
+        return None
+    elapsed = (status.updated_at - status.started_at).total_seconds()
+    return status.processed_records / elapsed if elapsed > 0 else None

@@ -96,6 +96,22 @@ def test_a_predicted_completion_is_aimed_at() -> None:
     assert decision.at == pytest.approx(NOW + 55 / 1.5 + cadence.COMPLETION_MARGIN)
 
 
+def test_before_two_checks_the_server_timestamps_predict_completion() -> None:
+    # The documented example: 45 records between startedAt 11:41:00 and updatedAt 11:42:15.
+    nearly_done = status("in_progress", 80)
+    rate = 80 / 75
+    decision = cadence.after_status(nearly_done, NOW, history(), CONFIG, random.Random(7))
+    assert decision.at == pytest.approx(NOW + 20 / rate + cadence.COMPLETION_MARGIN)
+
+
+@given(seeds)
+def test_far_from_done_is_checked_at_the_long_end(seed: int) -> None:
+    decision = cadence.after_status(
+        status("in_progress", 45), NOW, history(throughput=0.1), CONFIG, random.Random(seed)
+    )
+    assert decision.at is not None and NOW + 52.5 <= decision.at <= NOW + 60
+
+
 def test_a_prediction_sooner_than_30_s_waits_the_minimum() -> None:
     decision = cadence.after_status(
         status("in_progress", 95), NOW, history(throughput=10.0), CONFIG, random.Random(7)
