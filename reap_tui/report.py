@@ -11,6 +11,7 @@ from typing import Any
 from reap_tui import format as fmt
 from reap_tui.api.errors import ApiFailure
 from reap_tui.api.models import BatchStatus
+from reap_tui.batchfile import ValidationReport
 from reap_tui.text import clean
 
 
@@ -70,6 +71,15 @@ def status_lines(status: BatchStatus, now: float, *, utc: bool = True) -> list[s
     lines += [f"Anomaly     {clean(anomaly, limit=200)}" for anomaly in status.anomalies]
     lines += [f"Error       {clean(str(error), limit=200)}" for error in status.summary.errors]
     return lines
+
+
+def validation_lines(report: ValidationReport) -> list[str]:
+    """One line per problem (cells and names already escaped by the validator), then a summary."""
+    lines = [
+        f"warning: {problem}" if problem.severity == "warning" else str(problem)
+        for problem in report.problems
+    ]
+    return [*lines, report.summary]
 
 
 def failure_lines(failure: ApiFailure) -> list[str]:

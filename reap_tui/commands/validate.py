@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.batchfile import UnreadableFile, validate_file
     from reap_tui.commands.common import UsageError
     from reap_tui.exitcodes import ExitCode
+    from reap_tui.report import validation_lines
 
     try:
         report = validate_file(args.file)
@@ -34,7 +35,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json()))
     else:
-        for problem in report.problems:
-            print(f"warning: {problem}" if problem.severity == "warning" else str(problem))
-        print(report.summary)
+        print(*validation_lines(report), sep="\n")
     return ExitCode.OK if report.ok else ExitCode.INVALID_FILE
