@@ -31,6 +31,8 @@ BATCH_PATH = "/entity/kyc/import/batch"
 DEFAULT_AUTH_HEADER = "x-reap-api-key"
 # Reap's answers are well under a kilobyte; anything far larger is not one.
 MAX_RESPONSE_BODY = 1024 * 1024
+# Seconds to wait for the upload's answer (a 10 MB body on a slow link, then Reap's parsing).
+DEFAULT_UPLOAD_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class ReapClient:
         timeouts: Timeouts | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         connect_retries: int = 2,
-        upload_timeout: float = 120.0,
+        upload_timeout: float = DEFAULT_UPLOAD_TIMEOUT,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._api_key = api_key

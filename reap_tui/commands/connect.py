@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from reap_tui.api.client import ReapClient
+from reap_tui.api.client import DEFAULT_UPLOAD_TIMEOUT, ReapClient
 from reap_tui.api.hosts import is_loopback_url
 from reap_tui.apikey import ApiKey, ApiKeyError, resolve_api_key
 from reap_tui.cadence import CadenceConfig
@@ -35,9 +35,15 @@ class Connection:
         secrets = [self.api_key.reveal()] if self.api_key else []
         return start_logging(Path(log_file) if log_file else None, secrets)
 
-    def client(self, clock: Clock) -> ReapClient:
+    def client(self, clock: Clock, *, upload_timeout: float = DEFAULT_UPLOAD_TIMEOUT) -> ReapClient:
         secret = self.api_key.reveal() if self.api_key else None
-        return ReapClient(self.base_url, secret, clock=clock, auth_header=self.auth_header)
+        return ReapClient(
+            self.base_url,
+            secret,
+            clock=clock,
+            auth_header=self.auth_header,
+            upload_timeout=upload_timeout,
+        )
 
 
 def cadence_from(settings: Settings) -> CadenceConfig:
