@@ -9,6 +9,7 @@ from reap_tui.commands import (
     remove,
     sandbox,
     status,
+    upload,
     validate,
     watch,
 )
@@ -21,5 +22,6 @@ COMMANDS: tuple[ModuleType, ...] = (
     list_batches,
     import_ids,
     validate,
+    upload,
     sandbox,
 )
