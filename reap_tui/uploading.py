@@ -11,6 +11,7 @@ the same base URL sends the same key.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import uuid
@@ -104,6 +105,25 @@ class UploadOutcome:
     entry: Entry | None  # the watched batch; None if the upload failed or could not be saved
     pending_kept: bool  # the outcome is unknown: uploading the same file again reuses the key
     save_problem: str = ""  # the batch exists but the watch list could not record it
+
+    def advised_failure(self, again: str) -> ApiFailure | None:
+        """The failure with advice for an upload; `again` says how to retry ("run the same
+        command again"). The catalogue's advice is for status checks, which retry by themselves.
+        """
+        failure = self.failure
+        if failure is None:
+            return None
+        if self.pending_kept:
+            action = (
+                f"The upload may have reached Reap; {again}: it reuses the idempotency key, "
+                "so Reap will not create a second batch."
+            )
+        elif failure.kind is FailureKind.RATE_LIMITED:
+            wait = "a while" if failure.retry_after is None else f"{failure.retry_after:.0f} s"
+            action = f"Nothing was uploaded. Wait {wait}, then {again}."
+        else:
+            return failure
+        return dataclasses.replace(failure, action=action)
 
 
 async def send_upload(

@@ -14,15 +14,9 @@ from reap_tui.api.client import DEFAULT_UPLOAD_TIMEOUT
 from reap_tui.commands.common import add_global_options
 
 if TYPE_CHECKING:
-    from reap_tui.api.errors import ApiFailure
     from reap_tui.commands.connect import Connection
     from reap_tui.store import PendingUpload, WatchList
     from reap_tui.uploading import BatchFile, UploadOutcome
-
-RETRY_ADVICE = (
-    "The upload may have reached Reap; run the same command again: it reuses the idempotency "
-    "key, so Reap will not create a second batch."
-)
 
 
 def register(subparsers: Any) -> None:
@@ -171,6 +165,7 @@ async def _send(
 
 def _report(outcome: UploadOutcome) -> int:
     from reap_tui.exitcodes import ExitCode, exit_code_for_failure
+    from reap_tui.report import failure_lines
     from reap_tui.text import clean
 
     receipt = outcome.receipt
@@ -193,25 +188,8 @@ def _report(outcome: UploadOutcome) -> int:
             )
         print(receipt.batch_id, flush=True)
         return ExitCode.OK
-    failure = outcome.failure
+    failure = outcome.advised_failure("run the same command again")
     assert failure is not None
-    _say(*_failure_lines(failure, pending_kept=outcome.pending_kept))
-    return exit_code_for_failure(failure.kind)
-
-
-def _failure_lines(failure: ApiFailure, *, pending_kept: bool) -> list[str]:
-    import dataclasses
-
-    from reap_tui.api.errors import FailureKind
-    from reap_tui.report import failure_lines
-
-    # The catalogue's advice is about status checks, which are retried by themselves.
-    if pending_kept:
-        failure = dataclasses.replace(failure, action=RETRY_ADVICE)
-    elif failure.kind is FailureKind.RATE_LIMITED:
-        wait = f" {failure.retry_after:.0f} s" if failure.retry_after is not None else " a while"
-        failure = dataclasses.replace(
-            failure, action=f"Nothing was uploaded. Wait{wait} and run the same command again."
-        )
     headline, *details = failure_lines(failure)
-    return [f"reap-tui: upload failed: {headline}", *details]
+    _say(f"reap-tui: upload failed: {headline}", *details)
+    return exit_code_for_failure(failure.kind)
