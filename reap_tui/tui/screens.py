@@ -158,6 +158,7 @@ class ApiKeyScreen(ModalScreen[str | None]):
 
 HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("a", "watch a batch (paste its id)"),
+    ("u", "upload a batch CSV (validated first) and watch it"),
     ("d", "stop watching the selected batch (asks first)"),
     ("r / R", "check the selected batch / every batch now"),
     ("space", "pause or resume the selected batch"),
