@@ -26,11 +26,13 @@ from reap_tui.batchfile import (
     MAX_BYTES,
     UnreadableFile,
     ValidationReport,
+    format_size,
     validate_bytes,
     validate_file,
 )
 from reap_tui.clock import Clock
 from reap_tui.store import Entry, PendingUpload, WatchList, WatchListError
+from reap_tui.text import clean
 
 # Failures after which Reap may or may not have created the batch.
 OUTCOME_UNKNOWN = frozenset(
@@ -50,6 +52,13 @@ class BatchFile:
     def name(self) -> str:
         """The file name sent to Reap (untrusted: clean it before showing it)."""
         return self.path.name
+
+    @property
+    def description(self) -> str:
+        """`march.csv (3 data rows, 222 bytes)`, the name made safe to show."""
+        rows = self.report.data_rows or 0
+        size = format_size(self.report.size_bytes)
+        return f"{clean(self.name, limit=80)} ({rows:,} data row{'' if rows == 1 else 's'}, {size})"
 
     @property
     def uploadable(self) -> bool:

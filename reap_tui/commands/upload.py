@@ -114,20 +114,15 @@ def _say(*lines: str) -> None:
 
 
 def _confirmed(connection: Connection, batch_file: BatchFile) -> bool:
-    from reap_tui.batchfile import format_size
-    from reap_tui.text import clean
-
     if not sys.stdin.isatty():
         _say(
             "reap-tui: nothing was uploaded: uploading to PRODUCTION needs a confirmation and "
             "there is no terminal to ask on; add --yes to upload from a script"
         )
         return False
-    rows = batch_file.report.data_rows or 0
-    size = format_size(batch_file.report.size_bytes)
     sys.stderr.write(
-        f"Upload {clean(batch_file.name, limit=80)} ({rows:,} data rows, {size}) to PRODUCTION "
-        f"({connection.base_url})? This creates a real batch. [y/N] "
+        f"Upload {batch_file.description} to PRODUCTION ({connection.base_url})? "
+        "This creates a real batch. [y/N] "
     )
     sys.stderr.flush()
     answer = sys.stdin.readline().strip().lower()

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Static
 
 from reap_tui.api.client import ReapClient
-from reap_tui.batchfile import UnreadableFile, format_size
+from reap_tui.batchfile import UnreadableFile
 from reap_tui.clock import Clock
 from reap_tui.report import failure_lines, validation_lines
 from reap_tui.store import Entry, WatchList, WatchListError
@@ -176,10 +176,8 @@ class UploadScreen(ModalScreen[Entry | None]):
         batch_file = self._file
         if batch_file is None or not batch_file.uploadable:
             return
-        rows = batch_file.report.data_rows or 0
         question = Text("Upload ", style="bold")
-        question.append(clean(batch_file.name, limit=80))
-        question.append(f" ({rows:,} data rows, {format_size(batch_file.report.size_bytes)}) to ")
+        question.append(f"{batch_file.description} to ")
         question.append(
             self._environment_name(),
             style="bold white on red" if self._production else "bold cyan",
