@@ -38,6 +38,9 @@ class SystemClock:
         await asyncio.sleep(max(0.0, seconds))
 
 
+_WAKE_HOPS = 20
+
+
 class FakeClock:
     """A clock that only moves when told to, or, with `auto_advance`, whenever every task is asleep.
 
@@ -106,6 +109,11 @@ class FakeClock:
     async def _advance_when_idle(self) -> None:
         while True:
             await asyncio.sleep(self._settle)
+            # A task just woken takes a few loop iterations to run (future callbacks hop
+            # through call_soon); on a loaded machine those can outlast `settle`, so give
+            # them iterations, not only time, before calling the loop idle.
+            for _ in range(_WAKE_HOPS):
+                await asyncio.sleep(0)
             if self.is_idle is not None and not self.is_idle():
                 continue
             with self._lock:
