@@ -132,6 +132,9 @@ class BatchPoller:
     # -- user actions --------------------------------------------------------------------
 
     def check_now(self) -> None:
+        """Check at once, sooner than the cadence allows; a check already in flight serves."""
+        if self.state.checking:
+            return
         if self.state.phase in _RESTARTABLE:
             self._fresh_window()
         self._manual_requested = True
