@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from reap_tui.clock import FakeClock
-from reap_tui.sandbox import Fault, FaultPlan, ScriptedBatch
+from reap_tui.sandbox import Fault, FaultKind, FaultPlan, ScriptedBatch
 from tests.sandbox_support import (
     BATCH_ID,
     KEY,
@@ -134,6 +134,19 @@ def test_malformed_drops_and_overrides_dotted_fields(make_server: ServerFactory)
     assert document["summary"] == {"errors": []}
     assert document["createdAt"] == 7
     assert get_status(server).json()["status"] == "in_progress"
+
+
+def test_rewritten_replaces_fields_and_keeps_the_rest(make_server: ServerFactory) -> None:
+    fault = Fault.rewritten({"status": "in_progress", "summary.errors": ["late"]})
+    server = make_server(batches=with_faults(created_at=START - 3600, faults={2: fault}))
+    first, second = get_status(server).json(), get_status(server).json()
+    assert first["status"] == "completed"
+    assert second == {
+        **first,
+        "status": "in_progress",
+        "summary": {**first["summary"], "errors": ["late"]},
+    }
+    assert server.request_log[1].fault is FaultKind.REWRITTEN
 
 
 @pytest.mark.parametrize("raw", [b"[]", b"not json", b'{"batchId": ', b"\xff\xfe"])

@@ -43,6 +43,7 @@ class FaultKind(StrEnum):
     UNAVAILABLE_503 = "unavailable_503"
     RATE_LIMITED = "rate_limited"
     MALFORMED = "malformed"
+    REWRITTEN = "rewritten"
     SLOW = "slow"
     RESET = "reset"
     HUGE = "huge"
@@ -149,6 +150,13 @@ class Fault:
         )
 
     @classmethod
+    def rewritten(cls, override: Mapping[str, Any]) -> Fault:
+        """200 with the endpoint's own body and dotted fields replaced by well-formed values the
+        script would not give: a status going backwards, a timestamp in another offset, odd text.
+        """
+        return cls(FaultKind.REWRITTEN, 200, override=tuple(override.items()))
+
+    @classmethod
     def slow(cls, seconds: float) -> Fault:
         """The normal answer after `seconds` of real time (not scaled), cut short by `stop()`."""
         return cls(FaultKind.SLOW, delay=seconds)
@@ -191,8 +199,9 @@ class Fault:
         return error_answer(self.http_status, self.code, self.message, self.parameter, headers)
 
     def alter(self, normal: Answer) -> Answer:
-        """The endpoint's answer as a malformed or huge fault sends it (other kinds: unchanged)."""
-        if self.kind is FaultKind.MALFORMED:
+        """The endpoint's answer as a malformed, rewritten or huge fault sends it (other kinds:
+        unchanged)."""
+        if self.kind in (FaultKind.MALFORMED, FaultKind.REWRITTEN):
             if self.raw_body is not None:
                 return Answer(200, self.raw_body, self.content_type)
             if normal.document is not None:
