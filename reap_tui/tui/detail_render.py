@@ -153,12 +153,13 @@ def failure_panel(failure: ApiFailure, *, show_raw: bool) -> Panel:
     grid.add_row("Message", _server(failure.message))
     grid.add_row("Parameter", _server(failure.parameter))
     grid.add_row("Meaning", _value(failure.meaning))
-    grid.add_row("What to do", _value(failure.action, "bold"))
     if failure.detail:
         grid.add_row("Detail", _server(failure.detail))
     if failure.retry_after is not None:
         grid.add_row("Retry after", _value(fmt.duration(failure.retry_after)))
-    parts: list[RenderableType] = [grid]
+    action = Text("What to do: ", style="bold yellow")
+    action.append(failure.action, style="bold")
+    parts: list[RenderableType] = [grid, action]
     if show_raw:
         kind = clean(failure.content_type or "no content type", limit=60)
         raw = Text(f"Raw body ({kind}):\n", style="dim")
