@@ -1,0 +1,79 @@
+"""Write the README's SVG screenshots to screenshots/ from the demo at a fixed clock.
+
+    .venv/bin/python scripts/screenshots.py
+
+The demo sandbox and the dashboard share a fake clock that starts at a fixed moment and is
+moved forward in small steps, so the pictures are the same from run to run (up to jitter).
+The key shown is the sandbox's own, masked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from reap_tui.clock import FakeClock
+from reap_tui.commands.dashboard import demo_app
+from reap_tui.sandbox import SandboxServer
+from reap_tui.sandbox.demo import FLAPPING_ID, HOSTILE_TEXT_ID, demo_batches
+from reap_tui.tui.app import DashboardApp
+
+START = 1_759_923_600.0  # 2025-10-08 11:40:00 UTC
+SPEED = 20.0
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+async def run_for(pilot: Pilot[None], clock: FakeClock, seconds: float) -> None:
+    """Let `seconds` of clock time pass in small steps, giving requests time to land."""
+    steps = round(seconds / 0.1)
+    for _ in range(steps):
+        clock.advance(0.1)
+        await pilot.pause(0.02)
+    await pilot.pause(0.4)
+
+
+async def shoot(
+    name: str,
+    size: tuple[int, int],
+    select: str | None = None,
+    keys: tuple[str, ...] = (),
+) -> Path:
+    clock = FakeClock(START, auto_advance=False)
+    server = SandboxServer(clock, speed=SPEED, batches=demo_batches(START, SPEED))
+    with server, tempfile.TemporaryDirectory() as folder:
+        app: DashboardApp = demo_app(
+            clock, server, Path(folder) / "watchlist.toml", rng=random.Random(5)
+        )
+        async with app.run_test(size=size) as pilot:
+            await run_for(pilot, clock, 12.0)
+            app.clear_notifications()
+            if select:
+                app.select_batch(select)
+            for key in keys:
+                await pilot.press(key)
+            await pilot.pause(0.5)
+            path = OUT / f"{name}.svg"
+            app.save_screenshot(filename=path.name, path=str(OUT))
+    return path
+
+
+async def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    made = [
+        await shoot("overview", (120, 36)),
+        await shoot("detail-error", (120, 36), select=HOSTILE_TEXT_ID),
+        await shoot("add-dialog", (120, 36), keys=("a", *"784d4045-c900-4050-aad6")),
+        await shoot("narrow", (80, 24), select=FLAPPING_ID),
+    ]
+    for path in made:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
