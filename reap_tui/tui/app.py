@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -25,7 +26,7 @@ from reap_tui.clock import Clock
 from reap_tui.polling import Engine, WatchTarget
 from reap_tui.snapshots import initial_state, snapshot_of
 from reap_tui.state import BatchState
-from reap_tui.store import Snapshot, WatchList
+from reap_tui.store import Entry, Snapshot, WatchList
 from reap_tui.tui import counts, header, notices
 from reap_tui.tui.detail_render import render_detail
 from reap_tui.tui.filterbox import FilterBox
@@ -34,6 +35,7 @@ from reap_tui.tui.ordering import COLUMN_ORDERS, SORT_CYCLE, SortOrder, next_sor
 from reap_tui.tui.palette import DashboardCommands, PaletteAction
 from reap_tui.tui.screens import AddBatchScreen, AddRequest, ApiKeyScreen, ConfirmScreen, HelpScreen
 from reap_tui.tui.table import BatchTable
+from reap_tui.tui.upload_screen import UploadScreen, UploadTarget
 
 FLUSH_INTERVAL = 0.25
 TICK_INTERVAL = 1.0
@@ -57,6 +59,7 @@ class DashboardApp(App[None]):
     COMMANDS = App.COMMANDS | {DashboardCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add"),
+        Binding("u", "upload", "Upload"),
         Binding("d", "remove", "Remove"),
         Binding("r", "check_now", "Check"),
         Binding("R", "check_all", "Check all", show=False),
@@ -307,11 +310,23 @@ class DashboardApp(App[None]):
             base_url=self._client.base_url,
             label=request.label,
         )
-        self.engine.watch(WatchTarget(request.batch_id, self._client, label=request.label))
+        self._show_new_batch(request.batch_id, request.label)
+
+    def _show_new_batch(self, batch_id: str, label: str, uploaded_at: float | None = None) -> None:
+        self.engine.watch(WatchTarget(batch_id, self._client, label=label, uploaded_at=uploaded_at))
         self._apply_changes()
-        self.table.select(request.batch_id)
+        self.table.select(batch_id)
         self._update_sort_title()
-        self.notify(f"Watching {notices.name_of(self._states[request.batch_id])}.")
+        self.notify(f"Watching {notices.name_of(self._states[batch_id])}.")
+
+    def action_upload(self) -> None:
+        target = UploadTarget(self._client, self._watchlist, self._config.environment, self._clock)
+        self.push_screen(UploadScreen(target, Path.cwd()), self._uploaded)
+
+    def _uploaded(self, entry: Entry | None) -> None:
+        """The upload already put the batch in the watch list; start watching it."""
+        if entry is not None:
+            self._show_new_batch(entry.batch_id, entry.label, entry.uploaded_at)
 
     def action_remove(self) -> None:
         state = self._selected()
@@ -442,6 +457,7 @@ class DashboardApp(App[None]):
     def palette_actions(self) -> list[PaletteAction]:
         return [
             PaletteAction("Add a batch", "watch a batch by its id", self.action_add),
+            PaletteAction("Upload a batch CSV", "u", self.action_upload),
             PaletteAction("Remove the selected batch", "asks first", self.action_remove),
             PaletteAction("Check the selected batch now", "r", self.action_check_now),
             PaletteAction("Check all batches now", "R", self.action_check_all),
