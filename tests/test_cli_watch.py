@@ -87,7 +87,7 @@ def test_invalid_id_is_2_and_sends_nothing(sandbox: RunningSandbox, tmp_path: Pa
 
 
 def test_an_in_progress_batch_is_followed_to_completion(tmp_path: Path) -> None:
-    batch = ScriptedBatch(str(uuid.uuid4()), total_records=200, queue_wait=40, rate=2)
+    batch = ScriptedBatch(str(uuid.uuid4()), total_records=200, queue_wait=240, rate=2)
     flaky = ScriptedBatch(
         str(uuid.uuid4()), total_records=100, rate=2, fault_cycle=(Fault.html_502(), None)
     )

@@ -61,7 +61,6 @@ def test_every_field_survives_a_save_and_a_reload(path: Path, clock: FakeClock) 
     watchlist.add(
         A, label="March onboarding", source=Source.UPLOAD, uploaded_at=START - 5, **SANDBOX
     )
-    watchlist.set_idempotency_key(A, "upload-7f3a")
     watchlist.update_snapshot(A, _snapshot(START + 61))
     watchlist.close()
 
@@ -70,7 +69,6 @@ def test_every_field_survives_a_save_and_a_reload(path: Path, clock: FakeClock) 
     entry = reloaded[0]
     assert (entry.batch_id, entry.label, entry.source) == (A, "March onboarding", Source.UPLOAD)
     assert (entry.added_at, entry.uploaded_at) == (START, START - 5)
-    assert entry.idempotency_key == "upload-7f3a"
     assert entry.snapshot == _snapshot(START + 61)
 
 
@@ -82,7 +80,7 @@ def test_times_are_written_as_utc_toml_datetimes_and_absent_values_are_omitted(
     text = path.read_text()
     assert "schema_version = 1" in text
     assert "added_at = 2025-10-08 11:40:00+00:00" in text
-    assert "uploaded_at" not in text and "idempotency_key" not in text and "label" not in text
+    assert "uploaded_at" not in text and "label" not in text
 
 
 def test_adding_a_watched_batch_again_reports_it_and_leaves_the_file_alone(

@@ -87,7 +87,6 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "baseUrl": entry.base_url,
         "addedAt": _iso(entry.added_at),
         "uploadedAt": _iso(entry.uploaded_at),
-        "idempotencyKey": entry.idempotency_key,
         "lastKnown": None if entry.snapshot is None else snapshot_json(entry.snapshot),
     }
 

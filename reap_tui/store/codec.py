@@ -10,7 +10,6 @@
     base_url = "https://sandbox-compliance.api.reap.global"
     added_at = 2026-03-01T09:30:00.123456+00:00
     uploaded_at = ...                     # optional
-    idempotency_key = "..."               # optional: a pending upload's key
 
     [batch.snapshot]                      # optional: the last known state
     phase = "polling"                     # a reap_tui.state.Phase value
@@ -249,7 +248,6 @@ def _entry(reader: _TableReader, number: int, table: dict[str, Any], seen: dict[
         base_url=reader.require(table, "base_url", reader.string(table, "base_url")),
         label=reader.string(table, "label") or "",
         uploaded_at=reader.timestamp(table, "uploaded_at"),
-        idempotency_key=reader.string(table, "idempotency_key"),
         snapshot=snapshot,
     )
 
@@ -348,8 +346,6 @@ def _entry_table(entry: Entry) -> dict[str, Any]:
     table["added_at"] = to_datetime(entry.added_at)
     if entry.uploaded_at is not None:
         table["uploaded_at"] = to_datetime(entry.uploaded_at)
-    if entry.idempotency_key is not None:
-        table["idempotency_key"] = entry.idempotency_key
     if entry.snapshot is not None:
         table["snapshot"] = _snapshot_table(entry.snapshot)
     return table

@@ -48,7 +48,6 @@ class Entry:
     base_url: str
     label: str = ""
     uploaded_at: float | None = None
-    idempotency_key: str | None = None  # a pending upload's key, saved before the request
     snapshot: Snapshot | None = None
 
 

@@ -59,7 +59,6 @@ class WatchList:
         self._added: set[str] = set()
         self._removed: set[str] = set()
         self._relabelled: set[str] = set()
-        self._rekeyed: set[str] = set()
         self._dirty = False
         self._last_save = float("-inf")
 
@@ -203,12 +202,6 @@ class WatchList:
         """Saved before returning; False when the batch is no longer in the list."""
         return self._change(batch_id, self._relabelled, lambda entry: replace(entry, label=label))
 
-    def set_idempotency_key(self, batch_id: str, key: str | None) -> bool:
-        """Record (or clear) a pending upload's key; saved durably before returning."""
-        return self._change(
-            batch_id, self._rekeyed, lambda entry: replace(entry, idempotency_key=key)
-        )
-
     def update_snapshot(self, batch_id: str, snapshot: Snapshot) -> None:
         """Remember the latest state in memory; written by the next `flush`/`flush_if_due`.
 
@@ -283,8 +276,6 @@ class WatchList:
             merged = replace(merged, snapshot=mine.snapshot)
         if mine.batch_id in self._relabelled:
             merged = replace(merged, label=mine.label)
-        if mine.batch_id in self._rekeyed:
-            merged = replace(merged, idempotency_key=mine.idempotency_key)
         return merged
 
     def _pending_for(self, file_sha256: str, base_url: str) -> PendingUpload | None:
@@ -316,7 +307,6 @@ class WatchList:
         self._added.clear()
         self._removed.clear()
         self._relabelled.clear()
-        self._rekeyed.clear()
         self._dirty = False
         self._last_save = self._clock.now()
 
