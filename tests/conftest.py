@@ -7,11 +7,25 @@ from typing import Any
 
 import pytest
 
-from reap_tui.clock import FakeClock
+from reap_tui.clock import Clock, FakeClock
 from reap_tui.sandbox import SandboxServer
 
 # 2025-10-08T11:40:00Z, the day of the documented examples.
 START = 1_759_923_600.0
+
+
+class AheadClock:
+    """Another machine's clock: `offset` seconds ahead of `inner`."""
+
+    def __init__(self, inner: Clock, offset: float) -> None:
+        self._inner = inner
+        self._offset = offset
+
+    def now(self) -> float:
+        return self._inner.now() + self._offset
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
 
 
 @pytest.fixture

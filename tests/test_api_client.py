@@ -18,7 +18,7 @@ from reap_tui.api.models import StatusKind
 from reap_tui.clock import FakeClock
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 
-from .conftest import START
+from .conftest import START, AheadClock
 
 BATCH = "784d4045-c900-4050-aad6-8fe4c8d2fb16"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -195,6 +195,18 @@ async def test_429_retry_after_as_http_date(server: SandboxServer, client: ReapC
     failure = (await check(client)).failure
     assert failure is not None and failure.retry_after is not None
     # An HTTP date has whole seconds: the delay is 120 s give or take the rounding.
+    assert 119 <= failure.retry_after <= 121
+
+
+async def test_an_http_date_retry_after_is_read_on_the_servers_clock(
+    clock: FakeClock, sandbox_factory: Callable[..., SandboxServer]
+) -> None:
+    """A server an hour ahead of us asks for 120 s, not for an hour and two minutes."""
+    batch = scripted(faults={1: Fault.rate_limited(120, as_http_date=True)})
+    server = sandbox_factory(AheadClock(clock, 3600), api_key=KEY, batches=[batch])
+    async with ReapClient(server.base_url, KEY, clock=clock, connect_retries=0) as client:
+        failure = (await check(client)).failure
+    assert failure is not None and failure.retry_after is not None
     assert 119 <= failure.retry_after <= 121
 
 

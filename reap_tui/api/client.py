@@ -199,7 +199,9 @@ class ReapClient:
                             f"{MAX_RESPONSE_BODY // 1024} KB: not an answer Reap documents",
                         )
                 retry_after = parse_retry_after(
-                    response.headers.get("retry-after"), self._clock.now()
+                    response.headers.get("retry-after"),
+                    self._clock.now(),
+                    server_date=response.headers.get("date"),
                 )
                 return _Answer(response.status_code, content_type, bytes(body), retry_after)
         except httpx.TimeoutException as error:
