@@ -10,7 +10,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,13 +41,16 @@ NEW_ID = "784d4045-c900-4050-aad6-8fe4c8d2fb16"
 SIZE = (120, 36)
 
 
+Demo = tuple[DashboardApp, FakeClock, SandboxServer]
+
+
 @pytest.fixture
-def demo(tmp_path: Path) -> AsyncIterator[tuple[DashboardApp, FakeClock, SandboxServer]]:
+def demo(tmp_path: Path) -> Iterator[Demo]:
     clock = FakeClock(START, auto_advance=False)
     server = SandboxServer(clock, speed=20, batches=demo_batches(START, 20))
     server.start()
     app = demo_app(clock, server, tmp_path / "watchlist.toml", rng=seeded())
-    yield app, clock, server  # type: ignore[misc]
+    yield app, clock, server
     server.stop()
 
 
@@ -86,7 +89,7 @@ def detail_text(app: DashboardApp) -> str:
     return console.export_text()
 
 
-async def test_overview_shows_every_demo_batch_with_its_status(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_overview_shows_every_demo_batch_with_its_status(demo: Demo) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
@@ -97,7 +100,7 @@ async def test_overview_shows_every_demo_batch_with_its_status(demo) -> None:  #
         assert "failed" in app._terminal_title and "demo" in app._terminal_title
 
 
-async def test_add_refuses_an_invalid_id_as_you_type(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_add_refuses_an_invalid_id_as_you_type(demo: Demo) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
@@ -114,7 +117,7 @@ async def test_add_refuses_an_invalid_id_as_you_type(demo) -> None:  # type: ign
         assert set(app.table.shown_ids) == before
 
 
-async def test_add_refuses_a_batch_already_watched(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_add_refuses_a_batch_already_watched(demo: Demo) -> None:
     app, _, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
@@ -124,7 +127,7 @@ async def test_add_refuses_a_batch_already_watched(demo) -> None:  # type: ignor
         assert isinstance(app.screen, AddBatchScreen)
 
 
-async def test_add_watches_checks_and_saves_a_new_batch(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_add_watches_checks_and_saves_a_new_batch(demo: Demo, tmp_path: Path) -> None:
     app, clock, server = demo
     server.add_batch(ScriptedBatch(NEW_ID, total_records=100_000, created_at=START - 600))
     async with app.run_test(size=SIZE) as pilot:
@@ -137,7 +140,7 @@ async def test_add_watches_checks_and_saves_a_new_batch(demo, tmp_path: Path) ->
     assert saved is not None and saved.label == "Night run"
 
 
-async def test_remove_asks_first_and_keep_keeps(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_remove_asks_first_and_keep_keeps(demo: Demo, tmp_path: Path) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
@@ -152,7 +155,7 @@ async def test_remove_asks_first_and_keep_keeps(demo, tmp_path: Path) -> None:  
     assert WatchList.open(tmp_path / "watchlist.toml", clock).get(PENDING_ID) is None
 
 
-async def test_pause_and_resume_the_selected_batch(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_pause_and_resume_the_selected_batch(demo: Demo) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
@@ -164,7 +167,7 @@ async def test_pause_and_resume_the_selected_batch(demo) -> None:  # type: ignor
         await wait_for(pilot, lambda: cell(app, IN_PROGRESS_ID, "status") == "▶ in progress")
 
 
-async def test_pause_all_then_resume_all(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_pause_all_then_resume_all(demo: Demo) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
@@ -175,7 +178,7 @@ async def test_pause_all_then_resume_all(demo) -> None:  # type: ignore[no-untyp
         assert app.engine.states[IN_PROGRESS_ID].phase is not Phase.PAUSED
 
 
-async def test_filter_by_status_words_and_escape_clears(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_filter_by_status_words_and_escape_clears(demo: Demo) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
@@ -188,7 +191,7 @@ async def test_filter_by_status_words_and_escape_clears(demo) -> None:  # type: 
         assert app.table.has_focus
 
 
-async def test_sort_cycles_and_a_header_click_sorts_by_that_column(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_sort_cycles_and_a_header_click_sorts_by_that_column(demo: Demo) -> None:
     app, clock, _ = demo
     labels = demo_labels()
     async with app.run_test(size=SIZE) as pilot:
@@ -206,7 +209,7 @@ async def test_sort_cycles_and_a_header_click_sorts_by_that_column(demo) -> None
         assert counts == sorted(counts, reverse=True)
 
 
-async def test_check_now_and_check_all_make_requests(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_check_now_and_check_all_make_requests(demo: Demo) -> None:
     app, clock, server = demo
 
     def requests_for(batch_id: str) -> int:
@@ -233,7 +236,7 @@ def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-async def test_copy_toggle_utc_and_help(demo, new_york: None) -> None:  # type: ignore[no-untyped-def]
+async def test_copy_toggle_utc_and_help(demo: Demo, new_york: None) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
@@ -250,7 +253,7 @@ async def test_copy_toggle_utc_and_help(demo, new_york: None) -> None:  # type: 
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_palette_jumps_to_a_batch_by_label(demo) -> None:  # type: ignore[no-untyped-def]
+async def test_palette_jumps_to_a_batch_by_label(demo: Demo) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
@@ -319,3 +322,36 @@ async def test_quit_while_checks_are_in_flight_stops_cleanly(
     saved = WatchList.open(tmp_path / "w.toml", clock).get(COMPLETED_ID)
     assert saved is not None and saved.snapshot is not None
     assert saved.snapshot.phase is Phase.COMPLETED
+
+
+def break_the_folder(path: Path) -> None:
+    """Replace the watch list's folder by a plain file: every later write fails for real."""
+    for child in path.parent.iterdir():
+        child.unlink()
+    path.parent.rmdir()
+    path.parent.write_text("not a folder")
+
+
+async def test_a_watch_list_that_cannot_be_written_is_reported_not_fatal(tmp_path: Path) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    listing = tmp_path / "data" / "watchlist.toml"
+    with SandboxServer(clock, speed=20, batches=demo_batches(START, 20)) as server:
+        app = demo_app(clock, server, listing, rng=seeded())
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot, app, clock)
+            break_the_folder(listing)
+            await pilot.press("a", *NEW_ID, "enter")
+            await pilot.pause(0.1)
+            assert NEW_ID not in app.table.shown_ids, "not shown as watched: it was not saved"
+            toasts = [(n.title, n.message) for n in app._notifications]
+            assert any(
+                title == "The watch list could not be saved" and str(listing.parent) in message
+                for title, message in toasts
+            )
+            app.select_batch(PENDING_ID)
+            await pilot.press("d", "y")
+            assert PENDING_ID in app.table.shown_ids, "kept: its removal could not be saved"
+            clock.advance(60)
+            await pilot.pause(1.2)
+            assert app.is_running
+        assert app.save_error

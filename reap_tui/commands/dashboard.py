@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from reap_tui.commands.connect import connection_from
 from reap_tui.commands.context import settings_from, watchlist_from
 from reap_tui.config import Settings
 from reap_tui.exitcodes import ExitCode
+from reap_tui.logs import start_logging
 from reap_tui.polling import Engine, Limits
 from reap_tui.sandbox import SandboxServer
 from reap_tui.sandbox.demo import DEMO_MISSING_ID, DEMO_SPEED, demo_batches, demo_labels
@@ -54,6 +56,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     clock = SystemClock()
     settings = settings_from(args)
     connection = connection_from(args, settings)
+    connection.start_logging(args.log_file)
     watchlist = watchlist_from(args, clock)
     app = DashboardApp(
         clock=clock,
@@ -62,7 +65,16 @@ def run_dashboard(args: argparse.Namespace) -> int:
         watchlist=watchlist,
         config=view_config(settings, connection.environment, connection.api_key),
     )
+    return run_app(app)
+
+
+def run_app(app: DashboardApp) -> int:
+    """Run until quit; a watch list that could not be saved at the end is said after the screen
+    is gone, with a non-zero exit."""
     app.run()
+    if app.save_error:
+        print(f"reap-tui: the watch list could not be saved: {app.save_error}", file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
     return ExitCode.OK
 
 
@@ -106,6 +118,6 @@ def run_demo(args: argparse.Namespace) -> int:
     clock = SystemClock()
     server = SandboxServer(clock, speed=speed, batches=demo_batches(clock.now(), speed))
     with server, tempfile.TemporaryDirectory(prefix="reap-tui-demo-") as folder:
+        start_logging(Path(args.log_file) if args.log_file else None, [server.api_key])
         app = demo_app(clock, server, Path(folder) / "watchlist.toml", settings=settings)
-        app.run()
-    return ExitCode.OK
+        return run_app(app)

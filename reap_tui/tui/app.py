@@ -17,6 +17,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -26,7 +27,8 @@ from reap_tui.clock import Clock
 from reap_tui.polling import Engine, WatchTarget
 from reap_tui.snapshots import initial_state, snapshot_of
 from reap_tui.state import BatchState
-from reap_tui.store import Entry, Snapshot, WatchList
+from reap_tui.store import Entry, Snapshot, WatchList, WatchListError
+from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
 from reap_tui.tui.detail_render import render_detail
 from reap_tui.tui.filterbox import FilterBox
@@ -104,7 +106,40 @@ class DashboardApp(App[None]):
         self._refresh_timers: list[Timer] = []
         self._shut_down = False
         self._terminal_title = ""
+        self.save_error = ""  # why the last save at shutdown failed, told after the screen closes
         self.theme = config.theme
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts carry labels and server text: plain text, never markup, unless asked."""
+        super().notify(
+            message if markup else clean(message, keep_newlines=True),
+            title=clean(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    def _saved_to_watchlist(self, change: Callable[[], object]) -> bool:
+        """Run a watch-list write; if it fails, say so on screen and keep running."""
+        try:
+            change()
+        except (WatchListError, OSError) as error:
+            self.notify(
+                f"{error}",
+                title="The watch list could not be saved",
+                severity="error",
+                timeout=60,
+            )
+            return False
+        return True
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -197,7 +232,7 @@ class DashboardApp(App[None]):
             self.table.refresh_times(self._states, now)
             self._render_header()
             self._render_detail()
-        self._watchlist.flush_if_due()
+        self._saved_to_watchlist(self._watchlist.flush_if_due)
 
     def _announce(self) -> None:
         seen: set[notices.Notice] = set()
@@ -304,12 +339,16 @@ class DashboardApp(App[None]):
     def _add(self, request: AddRequest | None) -> None:
         if request is None:
             return
-        self._watchlist.add(
-            request.batch_id,
-            environment=self._config.environment,
-            base_url=self._client.base_url,
-            label=request.label,
+        added = self._saved_to_watchlist(
+            lambda: self._watchlist.add(
+                request.batch_id,
+                environment=self._config.environment,
+                base_url=self._client.base_url,
+                label=request.label,
+            )
         )
+        if not added:
+            return
         self._show_new_batch(request.batch_id, request.label)
 
     def _show_new_batch(self, batch_id: str, label: str, uploaded_at: float | None = None) -> None:
@@ -344,8 +383,9 @@ class DashboardApp(App[None]):
         self.push_screen(ConfirmScreen(question), answered)
 
     def _remove(self, batch_id: str) -> None:
+        if not self._saved_to_watchlist(lambda: self._watchlist.remove(batch_id)):
+            return
         self.engine.unwatch(batch_id)
-        self._watchlist.remove(batch_id)
         state = self._states.pop(batch_id, None)
         self._saved.pop(batch_id, None)
         self._dirty.add(batch_id)
@@ -492,7 +532,10 @@ class DashboardApp(App[None]):
             await self._engine.aclose()
         await self._client.aclose()
         self._remember(set(self._states))
-        self._watchlist.close()
+        try:
+            self._watchlist.close()
+        except (WatchListError, OSError) as error:
+            self.save_error = str(error)
 
     async def on_unmount(self) -> None:
         await self.shutdown()
