@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from reap_tui import cadence
 from reap_tui.api.client import CheckResult, ReapClient
 from reap_tui.api.errors import ApiFailure, FailureKind
-from reap_tui.api.models import StatusKind
+from reap_tui.api.models import StatusKind, find_regressions
 from reap_tui.cadence import CadenceConfig, Decision
 from reap_tui.clock import Clock
 from reap_tui.state import (
@@ -248,6 +248,9 @@ class BatchPoller:
         )
         if result.status is not None:
             status = result.status
+            regressions = find_regressions(state.status, status)
+            if regressions:
+                status = dataclasses.replace(status, anomalies=status.anomalies + regressions)
             self._consecutive_failures = 0
             progress = state.history
             if status.kind is not StatusKind.PENDING:

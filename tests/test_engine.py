@@ -234,3 +234,27 @@ async def test_closing_the_engine_mid_request_leaves_nothing_running() -> None:
         assert others == []
     finally:
         await close_run(run)
+
+
+async def test_a_final_status_undone_by_a_later_answer_is_shown_as_an_anomaly() -> None:
+    undone = Fault.rewritten(
+        {"status": "in_progress", "processedRecords": 30, "summary.successfulRecords": 30}
+    )
+    batch = ScriptedBatch(
+        str(uuid.uuid4()), total_records=40, created_at=START - 3600, faults={2: undone}
+    )
+    run = make_run([batch])
+    try:
+        watch_all(run, [batch.batch_id])
+        await asyncio.wait_for(run.engine.wait_until_all_final(), timeout=30)
+        run.engine.check_now(batch.batch_id)
+        while run.engine.states[batch.batch_id].checks_made < 2:
+            await asyncio.sleep(0.001)
+        status = run.engine.states[batch.batch_id].status
+        assert status is not None
+        assert status.anomalies == (
+            "status went back from completed to in_progress",
+            "processedRecords went down from 40 to 30",
+        )
+    finally:
+        await close_run(run)

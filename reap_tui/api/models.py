@@ -120,3 +120,19 @@ def find_anomalies(status: BatchStatus) -> tuple[str, ...]:
     if status.kind is StatusKind.UNKNOWN:
         found.append(f"unknown status value {status.status.raw!r}")
     return tuple(found)
+
+
+def find_regressions(before: BatchStatus | None, after: BatchStatus) -> tuple[str, ...]:
+    """What `after` contradicts in the status seen before it: a final status undone, or fewer
+    records processed. Reap's batches only move forward, so either is the server's mistake."""
+    if before is None:
+        return ()
+    found: list[str] = []
+    if before.kind.is_final and after.kind is not before.kind:
+        found.append(f"status went back from {before.status.text} to {after.status.text}")
+    if after.processed_records < before.processed_records:
+        found.append(
+            f"processedRecords went down from {before.processed_records} "
+            f"to {after.processed_records}"
+        )
+    return tuple(found)
