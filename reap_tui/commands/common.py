@@ -33,9 +33,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, on_subcommand: bool =
     group.add_argument(
         "--config", default=default(None), metavar="PATH", help="settings file (config.toml)"
     )
-    group.add_argument(
-        "--watchlist", default=default(None), metavar="PATH", help="watch list file"
-    )
+    group.add_argument("--watchlist", default=default(None), metavar="PATH", help="watch list file")
     group.add_argument(
         "--reset-watchlist",
         action="store_true",
@@ -50,6 +48,4 @@ def add_global_options(parser: argparse.ArgumentParser, *, on_subcommand: bool =
         metavar="N",
         help="divide every polling duration by N (loopback hosts only: demos and tests)",
     )
-    group.add_argument(
-        "--log-file", default=default(None), metavar="PATH", help="debug log file"
-    )
+    group.add_argument("--log-file", default=default(None), metavar="PATH", help="debug log file")
