@@ -123,7 +123,9 @@ class BatchPoller:
                 self._engine.cadence,
                 self._engine.rng,
             )
-            self._apply(decision)
+            # A batch checked moments ago by an earlier run still gets its 30 s.
+            at = max(decision.at or 0.0, self._soonest_automatic_check())
+            self._apply(dataclasses.replace(decision, at=at))
         self._publish(self.state)
         self.task = asyncio.get_running_loop().create_task(
             self._run(), name=f"poller {self.target.batch_id}"
