@@ -1,0 +1,76 @@
+"""The debug log: each check is written to the log file, never to the terminal, key redacted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reap_tui.clock import SystemClock
+from reap_tui.logs import REDACTED, RedactSecrets
+from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
+
+from .cli_support import run_cli
+
+BATCH = "784d4045-c900-4050-aad6-8fe4c8d2fb16"
+KEY = "sk-live-do-not-leak-0123456789"
+
+
+@pytest.fixture
+def server() -> Iterator[SandboxServer]:
+    batch = ScriptedBatch(
+        BATCH, rate=0.01, fault_cycle=(None, Fault.server_error(message=f"echo {KEY}"))
+    )
+    with SandboxServer(SystemClock(), api_key=KEY, batches=[batch]) as running:
+        yield running
+
+
+def test_each_check_goes_to_the_log_file_not_the_terminal(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "reap.log"
+    for _ in range(2):
+        done = run_cli(
+            tmp_path,
+            "status",
+            BATCH,
+            "--base-url",
+            server.base_url,
+            "--log-file",
+            str(log_file),
+            REAP_API_KEY=KEY,
+        )
+        assert "GET batch" not in done.stdout + done.stderr
+    text = log_file.read_text()
+    assert f"GET batch {BATCH} -> in_progress" in text
+    assert f"GET batch {BATCH} -> HTTP 500" in text
+    assert KEY not in text
+    assert (log_file.stat().st_mode & 0o077) == 0, "the log is private to its owner"
+
+
+def test_the_default_log_lives_in_the_platform_log_folder(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    run_cli(tmp_path, "status", BATCH, "--base-url", server.base_url, REAP_API_KEY=KEY)
+    logs = list((tmp_path / ".local" / "state").rglob("reap-tui.log"))
+    assert logs and f"GET batch {BATCH}" in logs[0].read_text()
+
+
+def test_the_filter_redacts_messages_arguments_and_tracebacks() -> None:
+    redact = RedactSecrets([KEY])
+    try:
+        raise RuntimeError(f"request failed with header {KEY}")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "reap_tui", logging.ERROR, __file__, 1, "key was %s", (KEY,), exc_info=True
+        )
+        import sys
+
+        record.exc_info = sys.exc_info()
+    assert redact.filter(record)
+    formatted = logging.Formatter().format(record)
+    assert KEY not in formatted
+    assert f"key was {REDACTED}" in formatted
+    assert f"header {REDACTED}" in formatted
