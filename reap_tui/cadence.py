@@ -21,7 +21,8 @@ COMPLETION_MARGIN = 2.0
 
 @dataclass(frozen=True)
 class CadenceConfig:
-    """Every duration of the cadence, in seconds."""
+    """Every duration of the cadence, in seconds: the `[polling]` settings. The defaults are the
+    cadence documented on the batch-status page."""
 
     first_check_min: float = 60.0
     first_check_max: float = 120.0

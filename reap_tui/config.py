@@ -19,6 +19,7 @@ import platformdirs
 
 from reap_tui.api.hosts import ENVIRONMENTS, UnsafeBaseUrl, check_base_url, is_loopback_url
 from reap_tui.apikey import ApiKey
+from reap_tui.cadence import CadenceConfig
 
 Environment = Literal["sandbox", "production", "staging"]
 CUSTOM_ENVIRONMENT = "custom"  # the name recorded for a base URL that is none of ENVIRONMENTS
@@ -31,20 +32,6 @@ class ApiSettings:
     api_key_env: str = "REAP_API_KEY"
     api_key: ApiKey | None = None  # discouraged: prefer the environment variable
     auth_header: str = "x-reap-api-key"
-
-
-@dataclass(frozen=True)
-class PollingSettings:
-    """Seconds. The defaults are the cadence documented on the batch-status page."""
-
-    first_check_min: float = 60.0
-    first_check_max: float = 120.0
-    interval_min: float = 30.0
-    interval_max: float = 60.0
-    window: float = 1800.0
-    backoff_base: float = 30.0
-    backoff_cap: float = 300.0
-    not_found_recheck: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +54,7 @@ def default_config_path() -> Path:
 @dataclass(frozen=True)
 class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
-    polling: PollingSettings = field(default_factory=PollingSettings)
+    polling: CadenceConfig = field(default_factory=CadenceConfig)
     limits: LimitSettings = field(default_factory=LimitSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     # The file these came from (or would have, had it existed).
@@ -253,7 +240,7 @@ _SECTIONS: dict[str, tuple[type[Any], dict[str, Converter]]] = {
             "auth_header": _matching(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name"),
         },
     ),
-    "polling": (PollingSettings, {f.name: _seconds for f in fields(PollingSettings)}),
+    "polling": (CadenceConfig, {f.name: _seconds for f in fields(CadenceConfig)}),
     "limits": (
         LimitSettings,
         {"max_in_flight": _positive_int, "max_requests_per_second": _positive_number},

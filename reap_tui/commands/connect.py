@@ -4,7 +4,6 @@ key, on which cadence, under which limits. Every refusal is a UsageError (exit 2
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +45,6 @@ class Connection:
         )
 
 
-def cadence_from(settings: Settings) -> CadenceConfig:
-    return CadenceConfig(**dataclasses.asdict(settings.polling))
-
-
 def connection_from(args: argparse.Namespace, settings: Settings | None = None) -> Connection:
     settings = settings or settings_from(args)
     environment, base_url = target_from(args, settings)
@@ -57,7 +52,7 @@ def connection_from(args: argparse.Namespace, settings: Settings | None = None) 
         validate_for_host(settings, base_url)
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    cadence = cadence_from(settings)
+    cadence = settings.polling
     if args.speed is not None:
         if not args.speed > 0 or args.speed == float("inf"):
             raise UsageError(f"--speed must be a positive number, not {args.speed:g}")
