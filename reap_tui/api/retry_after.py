@@ -20,7 +20,7 @@ def parse_retry_after(
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return min(float(text), MAX_RETRY_AFTER)
     when = _http_date(text)
     if when is None:
