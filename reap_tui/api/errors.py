@@ -247,7 +247,7 @@ def failure_from_response(
             if not body.strip()
             else f"a non-Reap body ({content_type or 'no content type'})"
         )
-        detail = f"HTTP {http_status} with {shape}"
+        detail = clean(f"HTTP {http_status} with {shape}", limit=200)
     else:
         detail = ""
     return ApiFailure(
