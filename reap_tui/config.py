@@ -20,6 +20,7 @@ import platformdirs
 from reap_tui.api.hosts import ENVIRONMENTS, UnsafeBaseUrl, check_base_url, is_loopback_url
 from reap_tui.apikey import ApiKey
 from reap_tui.cadence import CadenceConfig
+from reap_tui.text import clean
 
 Environment = Literal["sandbox", "production", "staging"]
 CUSTOM_ENVIRONMENT = "custom"  # the name recorded for a base URL that is none of ENVIRONMENTS
@@ -68,7 +69,8 @@ class ConfigError(Exception):
         self.problem = problem
         self.file = file
         self.key = key
-        where = ", ".join(part for part in (str(file) if file else "", key or "") if part)
+        # A key is the file's own text: a control character in it must not reach the terminal.
+        where = clean(", ".join(part for part in (str(file) if file else "", key or "") if part))
         super().__init__(f"{where}: {problem}" if where else problem)
 
 
