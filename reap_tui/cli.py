@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from reap_tui import __version__
 from reap_tui.commands import COMMANDS
-from reap_tui.commands.common import UsageError, add_global_options
+from reap_tui.commands.common import NoApiKey, UsageError, add_global_options
 from reap_tui.exitcodes import ExitCode
 
 
@@ -43,5 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"reap-tui: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    except NoApiKey as error:
+        print(f"reap-tui: {error}", file=sys.stderr)
+        return ExitCode.AUTH_FAILED
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from reap_tui.commands.common import add_global_options
+from reap_tui.commands.common import add_global_options, batch_id_argument
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,24 +15,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--base-url / settings) it belongs to. A batch already watched is reported and the "
         "file is left unchanged. Exit 0 added or already there, 2 invalid id or settings.",
     )
-    p.add_argument("batch_id", metavar="BATCH_ID", help="the batch id (a UUID)")
+    p.add_argument(
+        "batch_id", metavar="BATCH_ID", type=batch_id_argument, help="the batch id (a UUID)"
+    )
     p.add_argument("--label", default="", metavar="TEXT", help="a name to show beside it")
     add_global_options(p, on_subcommand=True)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from reap_tui.api.ids import InvalidBatchId, parse_batch_id
     from reap_tui.clock import SystemClock
-    from reap_tui.commands.common import UsageError
     from reap_tui.commands.context import settings_from, target_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
     from reap_tui.text import clean
 
-    try:
-        batch_id = parse_batch_id(args.batch_id)
-    except InvalidBatchId as error:
-        raise UsageError(str(error)) from None
+    batch_id = args.batch_id
     settings = settings_from(args)
     environment, base_url = target_from(args, settings)
     watchlist = watchlist_from(args, SystemClock())

@@ -5,9 +5,23 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from reap_tui.api.ids import InvalidBatchId, parse_batch_id
+
 
 class UsageError(Exception):
     """Bad arguments or settings: printed as one line, exit code 2, nothing sent."""
+
+
+class NoApiKey(Exception):
+    """A command that must talk to Reap has no key: the message says how to provide one."""
+
+
+def batch_id_argument(text: str) -> str:
+    """An argparse `type`: the canonical batch id, or a usage error naming what is wrong."""
+    try:
+        return parse_batch_id(text)
+    except InvalidBatchId as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, on_subcommand: bool = False) -> None:

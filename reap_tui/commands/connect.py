@@ -12,7 +12,7 @@ from reap_tui.api.hosts import is_loopback_url
 from reap_tui.apikey import ApiKey, ApiKeyError, resolve_api_key
 from reap_tui.cadence import CadenceConfig
 from reap_tui.clock import Clock
-from reap_tui.commands.common import UsageError
+from reap_tui.commands.common import NoApiKey, UsageError
 from reap_tui.commands.context import settings_from, target_from
 from reap_tui.config import ConfigError, Settings, validate_for_host
 from reap_tui.logs import RedactSecrets, start_logging
@@ -28,6 +28,11 @@ class Connection:
     auth_header: str
     cadence: CadenceConfig
     limits: Limits
+
+    def require_key(self) -> ApiKey:
+        if self.api_key is None:
+            raise NoApiKey(self.key_problem)
+        return self.api_key
 
     def start_logging(self, log_file: str | None) -> RedactSecrets:
         """The debug log for this run, with this connection's key redacted from it."""

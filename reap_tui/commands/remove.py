@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from reap_tui.commands.common import add_global_options
+from reap_tui.commands.common import add_global_options, batch_id_argument
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -14,7 +14,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Remove a batch from the watch list. "
         "Exit 0 removed, 6 not in the list, 2 invalid id.",
     )
-    p.add_argument("batch_id", metavar="BATCH_ID", help="the batch id (a UUID)")
+    p.add_argument(
+        "batch_id", metavar="BATCH_ID", type=batch_id_argument, help="the batch id (a UUID)"
+    )
     add_global_options(p, on_subcommand=True)
     p.set_defaults(handler=run)
 
@@ -22,16 +24,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from reap_tui.api.ids import InvalidBatchId, parse_batch_id
     from reap_tui.clock import SystemClock
-    from reap_tui.commands.common import UsageError
     from reap_tui.commands.context import watchlist_from
     from reap_tui.exitcodes import ExitCode
 
-    try:
-        batch_id = parse_batch_id(args.batch_id)
-    except InvalidBatchId as error:
-        raise UsageError(str(error)) from None
+    batch_id = args.batch_id
     watchlist = watchlist_from(args, SystemClock())
     if not watchlist.remove(batch_id):
         print(f"reap-tui: {batch_id} is not in the watch list {watchlist.path}", file=sys.stderr)

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from reap_tui.commands.common import add_global_options
+from reap_tui.commands.common import add_global_options, batch_id_argument
 from reap_tui.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -23,27 +23,19 @@ def register(subparsers: Any) -> None:
         "is), 2 for an invalid id, 6 not found, 7 authentication failed, 8 server, network "
         "or malformed response.",
     )
-    parser.add_argument("batch_id", metavar="BATCH_ID")
+    parser.add_argument("batch_id", metavar="BATCH_ID", type=batch_id_argument)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_global_options(parser, on_subcommand=True)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from reap_tui.api.ids import InvalidBatchId, parse_batch_id
-    from reap_tui.commands.common import UsageError
     from reap_tui.commands.connect import connection_from
 
-    try:
-        batch_id = parse_batch_id(args.batch_id)
-    except InvalidBatchId as error:
-        raise UsageError(str(error)) from None
     connection = connection_from(args)
+    connection.require_key()
     connection.start_logging(args.log_file)
-    if connection.api_key is None:
-        print(f"reap-tui: {connection.key_problem}", file=sys.stderr)
-        return ExitCode.AUTH_FAILED
-    return asyncio.run(_check(connection, batch_id, as_json=args.json))
+    return asyncio.run(_check(connection, args.batch_id, as_json=args.json))
 
 
 async def _check(connection: Connection, batch_id: str, *, as_json: bool) -> int:

@@ -74,10 +74,8 @@ def run(args: argparse.Namespace) -> int:
         _say(f"reap-tui: {name} was not uploaded: fix the errors above and try again")
         return ExitCode.INVALID_FILE
     connection = connection_from(args)
+    connection.require_key()
     connection.start_logging(args.log_file)
-    if connection.api_key is None:
-        _say(f"reap-tui: {connection.key_problem}")
-        return ExitCode.AUTH_FAILED
     if (
         connection.environment == "production"
         and not args.yes

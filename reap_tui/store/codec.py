@@ -109,7 +109,7 @@ def decode(path: Path, data: bytes) -> Document:
     tables = document.get("batch", [])
     if not isinstance(tables, list):
         raise WatchListError(path, "batch must be an array of tables ([[batch]])", "field batch")
-    table_lines = [text.count("\n", 0, m.start()) + 1 for m in _BATCH_HEADER.finditer(text)]
+    table_lines = _line_numbers(text, [m.start() for m in _BATCH_HEADER.finditer(text)])
     items: list[Item] = []
     seen: dict[str, int] = {}
     for number, table in enumerate(tables, start=1):
@@ -123,6 +123,16 @@ def decode(path: Path, data: bytes) -> Document:
             seen[item.batch_id] = number
         items.append(item)
     return Document(items, _pending_uploads(path, document.get("pending_upload", [])))
+
+
+def _line_numbers(text: str, offsets: list[int]) -> list[int]:
+    """The 1-based line of each offset (ascending), counting each stretch of text once."""
+    lines, line, counted = [], 1, 0
+    for offset in offsets:
+        line += text.count("\n", counted, offset)
+        counted = offset
+        lines.append(line)
+    return lines
 
 
 def encode(items: list[Item], pending_uploads: list[PendingUpload] | None = None) -> bytes:

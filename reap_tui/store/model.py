@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.state import Phase, Source
 
 
@@ -49,6 +50,11 @@ class Entry:
     label: str = ""
     uploaded_at: float | None = None
     snapshot: Snapshot | None = None
+
+    def __post_init__(self) -> None:
+        # Nothing but a canonical batch id is ever written to the list as a batch.
+        if parse_batch_id(self.batch_id) != self.batch_id:
+            raise InvalidBatchId(f"batch id {self.batch_id!r} is not in canonical form")
 
 
 @dataclass(frozen=True)

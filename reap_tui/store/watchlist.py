@@ -52,6 +52,7 @@ class WatchList:
         self.path = path
         self._clock = clock
         self._items = items
+        self._positions: dict[str, int] = {}
         self._pending_uploads = pending_uploads or []
         self._flush_interval = flush_interval
         self._lock = filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600)
@@ -210,7 +211,10 @@ class WatchList:
         index = self._index(batch_id)
         if index is None:
             return
-        self._items[index] = replace(self._entry_at(index), snapshot=snapshot)
+        entry = self._entry_at(index)
+        if entry.snapshot == snapshot:
+            return
+        self._items[index] = replace(entry, snapshot=snapshot)
         self._dirty = True
 
     def flush(self) -> None:
@@ -311,7 +315,16 @@ class WatchList:
         self._last_save = self._clock.now()
 
     def _index(self, batch_id: str) -> int | None:
-        return next((i for i, item in enumerate(self._items) if _id_of(item) == batch_id), None)
+        """The position of `batch_id` in `_items`: looked up, checked, rebuilt when stale (the
+        list is appended to and replaced in many places), so a thousand updates stay linear."""
+        index = self._positions.get(batch_id)
+        if index is None or index >= len(self._items) or _id_of(self._items[index]) != batch_id:
+            self._positions = {}
+            for position, item in enumerate(self._items):
+                if isinstance(item, Entry):
+                    self._positions.setdefault(item.batch_id, position)
+            index = self._positions.get(batch_id)
+        return index
 
     def _entry_at(self, index: int) -> Entry:
         item = self._items[index]
