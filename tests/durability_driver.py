@@ -1,0 +1,65 @@
+"""The dashboard driven by keys until it is killed: for tests/test_durability.py.
+
+Run as `python -m tests.durability_driver WATCHLIST BASE_URL KEY LOG SEED IDS_FILE`: the real
+app (real engine against the sandbox, snapshots flushed every second) in Textual's headless
+driver. It adds each id of IDS_FILE through the add dialog (the id pasted) and now and then
+removes a row through the remove dialog, appending to LOG, in one `os.write` each, a line once
+the table shows the change: `+ id` (the row appeared), `? id` (about to confirm a removal),
+`- id` (the row is gone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sys
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from reap_tui.clock import SystemClock
+from reap_tui.tui.app import DashboardApp
+
+from .dashboard_support import sandbox_dashboard
+
+SPEED = 600.0
+
+
+async def until_shown(pilot: Pilot[None], app: DashboardApp, batch_id: str, shown: bool) -> None:
+    while (batch_id in app.table.shown_ids) is not shown:
+        await pilot.pause(0.01)
+
+
+async def drive(app: DashboardApp, ids: list[str], log: int, rng: random.Random) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        for batch_id in ids:
+            await pilot.press("a")
+            app.screen.query_one("#batch-id", Input).value = batch_id  # pasted
+            await pilot.press("enter")
+            await until_shown(pilot, app, batch_id, shown=True)
+            os.write(log, f"+ {batch_id}\n".encode())
+            shown = app.table.shown_ids
+            if len(shown) > 3 and rng.random() < 0.3:
+                victim = rng.choice(shown)
+                app.select_batch(victim)
+                await pilot.press("d")
+                os.write(log, f"? {victim}\n".encode())
+                await pilot.press("y")
+                await until_shown(pilot, app, victim, shown=False)
+                os.write(log, f"- {victim}\n".encode())
+        await asyncio.Event().wait()  # keep polling and flushing snapshots until killed
+
+
+def main(watchlist: str, base_url: str, key: str, log_path: str, seed: str, ids: str) -> None:
+    app = sandbox_dashboard(
+        SystemClock(), base_url, key, [], Path(watchlist), speed=SPEED, flush_interval=0.0
+    )
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    batch_ids = Path(ids).read_text().split()
+    asyncio.run(drive(app, batch_ids, log, random.Random(int(seed))))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
