@@ -30,7 +30,7 @@ from reap_tui.state import BatchState
 from reap_tui.store import Entry, Snapshot, WatchList, WatchListError
 from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
-from reap_tui.tui.detail_render import render_detail
+from reap_tui.tui.detail_render import render_detail, time_texts
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import COLUMN_ORDERS, SORT_CYCLE, SortOrder, next_sort
@@ -100,6 +100,8 @@ class DashboardApp(App[None]):
         self._sort: SortOrder = SORT_CYCLE[0]
         self._reverse = False
         self._states: dict[str, BatchState] = {}
+        # What the detail pane last rendered: (state, utc, show_raw, its time texts).
+        self._detail_shown: tuple[object, ...] | None = None
         self._dirty: set[str] = set()
         self._saved: dict[str, Snapshot] = {}
         self._pending_notices: list[notices.Notice] = []
@@ -286,13 +288,19 @@ class DashboardApp(App[None]):
         selected = self.table.selected_id
         state = self._states.get(selected) if selected else None
         if state is None:
+            self._detail_shown = None
             body.update(
                 Text("No batch selected.\n\nPress a to watch a batch by its id.", style="dim")
             )
             return
-        body.update(
-            render_detail(state, now=self._clock.now(), utc=self._utc, show_raw=self._show_raw)
-        )
+        now = self._clock.now()
+        shown = (state, self._utc, self._show_raw, time_texts(state, now))
+        if self._detail_shown is not None and all(
+            a is b or a == b for a, b in zip(shown, self._detail_shown, strict=True)
+        ):
+            return  # the same state, settings and times: the detail would render the same
+        self._detail_shown = shown
+        body.update(render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw))
 
     def _arrange(self) -> None:
         self.table.show_batches(

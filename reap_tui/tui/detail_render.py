@@ -175,6 +175,24 @@ def failure_panel(failure: ApiFailure, *, show_raw: bool) -> Panel:
     )
 
 
+def time_texts(state: BatchState, now: float) -> tuple[str, ...]:
+    """Every text of the detail that changes with `now` alone (see `_fields`): while these and
+    the state are the same, the detail renders the same, and the one-second tick can skip it."""
+    status = state.status
+    moments = (
+        (status.created_at, status.started_at, status.updated_at, status.completed_at)
+        if status is not None
+        else ()
+    )
+    return (
+        fmt.next_check(state, now),
+        fmt.eta(state.eta(now)),
+        fmt.duration(state.processing_time(now)),
+        fmt.duration(state.total_time(now)),
+        *(fmt.ago(moment, now) for moment in moments if moment is not None),
+    )
+
+
 def render_detail(state: BatchState, *, now: float, utc: bool, show_raw: bool) -> Group:
     title = Text.assemble(
         (clean(state.label, limit=80) or state.batch_id, "bold"), "  ", status_text(state, 40)

@@ -100,5 +100,10 @@ class DashboardHeader(Static):
     DashboardHeader { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     """
 
+    _shown: Text | None = None
+
     def show(self, text: Text) -> None:
-        self.update(text)
+        """Re-rendered only when the text changes (it is offered every second)."""
+        if text != self._shown:
+            self._shown = text
+            self.update(text)
