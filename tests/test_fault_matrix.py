@@ -28,7 +28,7 @@ from reap_tui.tui.app import DashboardApp
 from .cli_support import ROOT, user_env
 from .conftest import START, AheadClock
 from .dashboard_support import detail_text, sandbox_dashboard
-from .fault_cases import BATCH_ID, CASES, SERVER_AHEAD, FaultCase, Then, lookup
+from .fault_cases import BATCH_ID, CASES, FIELD_CASES, SERVER_AHEAD, FaultCase, Then, lookup
 from .tui_support import wait_for
 
 WATCH_SPEED = 120.0
@@ -207,3 +207,14 @@ async def test_dashboard(case: FaultCase, tmp_path: Path) -> None:
         assert app.return_code in (None, 0)
     finally:
         server.stop()
+
+
+def test_the_readme_table_has_a_row_for_every_fault() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    generic = "`<field> missing`, `<field> wrong type`, for every documented field"
+    assert generic in section
+    for case in CASES:
+        if case in FIELD_CASES and case.then is Then.BACKOFF:
+            continue  # the generic row
+        assert f"`{case.name}`" in section, case.name
