@@ -38,6 +38,9 @@ class ApiKey:
     def reveal(self) -> str:
         return self._secret
 
+    def __bool__(self) -> bool:
+        return bool(self._secret)
+
     def __repr__(self) -> str:
         return f"ApiKey({self.masked!r})"
 

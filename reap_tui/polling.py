@@ -18,6 +18,7 @@ from reap_tui import cadence
 from reap_tui.api.client import CheckResult, ReapClient
 from reap_tui.api.errors import ApiFailure, FailureKind
 from reap_tui.api.models import StatusKind, find_regressions
+from reap_tui.apikey import ApiKey
 from reap_tui.cadence import CadenceConfig, Decision
 from reap_tui.clock import Clock
 from reap_tui.state import (
@@ -137,7 +138,8 @@ class BatchPoller:
         """Check at once, sooner than the cadence allows; a check already in flight serves."""
         if self.state.checking:
             return
-        if self.state.phase in _RESTARTABLE:
+        if self.state.phase.is_final and self.state.phase is not Phase.PAUSED:
+            # Whatever this check finds gets a window of its own, not the one that ended.
             self._fresh_window()
         self._manual_requested = True
         self._wake.set()
@@ -397,9 +399,9 @@ class Engine:
         if poller is not None:
             poller.set_label(label)
 
-    def set_api_key(self, client: ReapClient, api_key: str | None) -> None:
+    def set_api_key(self, client: ReapClient, api_key: ApiKey | None) -> None:
         """A new key for `client`: every batch stopped for authentication on it resumes."""
-        client.set_api_key(api_key)
+        client.set_api_key(api_key.reveal() if api_key else None)
         self._auth_blocked.discard(id(client))
         stopped = [
             batch_id

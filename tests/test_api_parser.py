@@ -248,3 +248,15 @@ def test_documented_fields_replaced_by_any_json_parse_or_raise_malformed_body(
         parse_batch_status({**body(), **replacements})
     except MalformedBody as error:
         assert str(error).isprintable()
+
+
+def test_a_completed_batch_that_never_started_is_an_anomaly() -> None:
+    status = parse_batch_status(
+        body(
+            status="completed",
+            processedRecords=100,
+            startedAt=None,
+            summary={"successfulRecords": 98, "errors": []},
+        )
+    )
+    assert "completed without startedAt" in status.anomalies

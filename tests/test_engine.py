@@ -9,6 +9,7 @@ import uuid
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reap_tui.apikey import ApiKey
 from reap_tui.cadence import CadenceConfig
 from reap_tui.polling import Limits, WatchTarget
 from reap_tui.sandbox import Fault, ScriptedBatch
@@ -144,7 +145,7 @@ async def test_a_401_stops_every_poller_on_that_key_at_once() -> None:
         assert 1 <= len(unauthorized) <= 4, "only requests already in flight may still fail"
         run.server.clear_log()
 
-        run.engine.set_api_key(run.client, run.server.api_key)
+        run.engine.set_api_key(run.client, ApiKey(run.server.api_key))
         await asyncio.sleep(0)
         await asyncio.wait_for(run.engine.wait_until_all_final(), timeout=30)
         assert all(s.phase is Phase.COMPLETED for s in run.engine.states.values())

@@ -355,3 +355,12 @@ async def test_a_watch_list_that_cannot_be_written_is_reported_not_fatal(tmp_pat
             await pilot.pause(1.2)
             assert app.is_running
         assert app.save_error
+
+
+async def test_ctrl_c_quits_like_q(demo: Demo) -> None:
+    app, clock, _ = demo
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot, app, clock)
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.2)
+        assert not app.is_running

@@ -10,6 +10,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from reap_tui.api.client import ReapClient
+from reap_tui.apikey import ApiKey
 from reap_tui.clock import FakeClock
 from reap_tui.polling import EngineHealth, WatchTarget
 from reap_tui.state import BatchState, Source
@@ -64,7 +65,7 @@ class StubEngine:
             return lambda *args: self.calls.append((name, *args))  # type: ignore[arg-type]
         raise AttributeError(name)
 
-    def set_api_key(self, client: ReapClient, key: str | None) -> None:
+    def set_api_key(self, client: ReapClient, key: ApiKey | None) -> None:
         self.calls.append(("set_api_key", "<key>"))
 
     async def aclose(self) -> None:

@@ -117,6 +117,8 @@ def find_anomalies(status: BatchStatus) -> tuple[str, ...]:
         found.append(
             f"completed with {status.processed_records} of {status.total_records} records processed"
         )
+    if status.kind is StatusKind.COMPLETED and status.started_at is None:
+        found.append("completed without startedAt")
     if status.kind is StatusKind.UNKNOWN:
         found.append(f"unknown status value {status.status.raw!r}")
     return tuple(found)

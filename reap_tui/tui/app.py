@@ -75,6 +75,7 @@ class DashboardApp(App[None]):
         Binding("k", "enter_key", "Key", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -480,11 +481,10 @@ class DashboardApp(App[None]):
         self._render_detail()
 
     def action_enter_key(self) -> None:
-        def entered(key: str | None) -> None:
-            if not key:
+        def entered(secret: ApiKey | None) -> None:
+            if not secret:
                 return
-            secret = ApiKey(key)
-            self.engine.set_api_key(self._client, secret.reveal())
+            self.engine.set_api_key(self._client, secret)
             self._key_state = f"{secret.masked} (this session)"
             self._render_header()
             self.notify("Key set for this session; stopped checks resume.")

@@ -53,7 +53,7 @@ def _fields(state: BatchState, now: float, utc: bool) -> Table:
     grid.add_row("Id", _value(state.batch_id))
     grid.add_row("Label", _server(state.label) if state.label else Text(fmt.NONE, style="dim"))
     grid.add_row("Status", status_text(state, width=60))
-    if status is not None and status.status.kind.value != status.status.text:
+    if status is not None and status.status.raw != status.status.text:
         grid.add_row("Sent as", _server(status.status.raw))
     why = state.stop_reason or state.phase.value
     grid.add_row("Checks", _value(f"{state.checks_made} made; next: {fmt.next_check(state, now)}"))

@@ -16,6 +16,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static
 
 from reap_tui.api.ids import InvalidBatchId, parse_batch_id
+from reap_tui.apikey import ApiKey
 from reap_tui.text import clean
 
 LABEL_LIMIT = 80
@@ -125,8 +126,9 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class ApiKeyScreen(ModalScreen[str | None]):
-    """The key is typed into a password field, handed back, and kept only in memory."""
+class ApiKeyScreen(ModalScreen[ApiKey | None]):
+    """The key is typed into a password field and handed back wrapped, so that no variable a
+    crash report could print ever holds it bare; it is kept only in memory."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -148,8 +150,8 @@ class ApiKeyScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#use")
     def _submit(self) -> None:
-        key = self.query_one("#key", Input).value.strip()
-        self.dismiss(key or None)
+        secret = ApiKey(self.query_one("#key", Input).value.strip())
+        self.dismiss(secret if secret else None)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
