@@ -329,3 +329,27 @@ async def test_a_rejected_upload_is_explained(client: ReapClient) -> None:
     assert result.failure.http_status == 400
     assert result.failure.code == "0701001400"
     assert "validate" in result.failure.action
+
+
+async def test_a_body_that_is_not_the_encoding_it_claims_is_malformed(
+    server: SandboxServer, client: ReapClient
+) -> None:
+    server.add_batch(scripted(faults={1: Fault.bad_encoding()}))
+    failure = (await check(client)).failure
+    assert failure is not None and failure.kind is FailureKind.MALFORMED
+    assert "DecodingError" in failure.detail
+    assert (await check(client)).status is not None
+
+
+async def test_an_upload_answer_that_cannot_be_decoded_is_a_failure_not_a_crash(
+    sandbox_factory: Callable[..., SandboxServer], clock: FakeClock
+) -> None:
+    from reap_tui.sandbox import FaultPlan
+
+    server = sandbox_factory(
+        clock, api_key=KEY, upload_fault_plan=FaultPlan({1: Fault.bad_encoding()})
+    )
+    async with ReapClient(server.base_url, KEY, clock=clock) as c:
+        result = await c.upload_batch("a.csv", CSV, idempotency_key="enc-1")
+    assert result.receipt is None and result.failure is not None
+    assert result.failure.kind is FailureKind.MALFORMED

@@ -260,3 +260,14 @@ def test_a_completed_batch_that_never_started_is_an_anomaly() -> None:
         )
     )
     assert "completed without startedAt" in status.anomalies
+
+
+def test_a_number_too_long_to_read_is_a_malformed_body() -> None:
+    with pytest.raises(MalformedBody, match="a number too long to read"):
+        parse_batch_status(b'{"totalRecords": ' + b"9" * 5000 + b"}")
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_moment_with_no_utc_form_is_a_malformed_timestamp(moment: str) -> None:
+    with pytest.raises(MalformedBody, match="createdAt: expected an ISO 8601 timestamp"):
+        parse_batch_status(json.dumps(body(createdAt=moment)))

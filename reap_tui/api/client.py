@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -24,6 +25,7 @@ from reap_tui.api.models import BatchStatus, UploadReceipt
 from reap_tui.api.parser import MalformedBody, parse_batch_status, parse_upload_receipt
 from reap_tui.api.retry_after import parse_retry_after
 from reap_tui.clock import Clock
+from reap_tui.text import clean
 
 log = logging.getLogger("reap_tui.api")
 
@@ -95,6 +97,7 @@ class ReapClient:
             timeout=timeouts.as_httpx(),
             follow_redirects=False,
             transport=transport or httpx.AsyncHTTPTransport(retries=connect_retries),
+            auth=_KeyHeader(self),
         )
 
     def __repr__(self) -> str:
@@ -108,8 +111,10 @@ class ReapClient:
     def set_api_key(self, api_key: str | None) -> None:
         self._api_key = api_key
 
-    def _auth_headers(self) -> dict[str, str]:
-        return {self._auth_header: self._api_key} if self._api_key else {}
+    def _sign(self, request: httpx.Request) -> None:
+        """The one place the key goes: a header of the request about to be sent."""
+        if self._api_key:
+            request.headers[self._auth_header] = self._api_key
 
     async def __aenter__(self) -> ReapClient:
         return self
@@ -142,7 +147,9 @@ class ReapClient:
         else:
             failure = answer.failure()
         http_status = failure.http_status if failure else 200
-        outcome = status.status.text if status else failure.headline if failure else "?"
+        outcome = (
+            clean(status.status.text, limit=60) if status else failure.headline if failure else "?"
+        )
         log.debug(
             "GET batch %s -> %s in %.0f ms",
             batch_id,
@@ -183,9 +190,8 @@ class ReapClient:
 
     async def _request(self, method: str, path: str, **options: Any) -> _Answer | ApiFailure:
         """Send one request; a transport problem or an oversized body comes back as a failure."""
-        headers = {**options.pop("headers", {}), **self._auth_headers()}
         try:
-            async with self._http.stream(method, path, headers=headers, **options) as response:
+            async with self._http.stream(method, path, **options) as response:
                 content_type = response.headers.get("content-type")
                 body = bytearray()
                 async for chunk in response.aiter_bytes():
@@ -206,8 +212,28 @@ class ReapClient:
                 return _Answer(response.status_code, content_type, bytes(body), retry_after)
         except httpx.TimeoutException as error:
             return transport_failure(FailureKind.TIMEOUT, _describe_transport(error))
+        except httpx.LocalProtocolError:
+            # Its text can quote a header value, and a header carries the key.
+            return transport_failure(FailureKind.NETWORK, "the request could not be formed")
         except httpx.TransportError as error:
             return transport_failure(FailureKind.NETWORK, _describe_transport(error))
+        except httpx.HTTPError as error:
+            # An answer httpx could not read, e.g. a body that is not the encoding it claims.
+            return malformed_failure(None, None, b"", _describe_transport(error))
+
+
+class _KeyHeader(httpx.Auth):
+    """Adds the key as the last step before sending, so no caller's variable ever holds it."""
+
+    def __init__(self, client: ReapClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return "_KeyHeader()"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self._client._sign(request)
+        yield request
 
 
 @dataclass(frozen=True)
@@ -226,7 +252,7 @@ class _Answer:
         return malformed_failure(self.http_status, self.content_type, self.body, detail)
 
 
-def _describe_transport(error: httpx.TransportError) -> str:
+def _describe_transport(error: httpx.HTTPError) -> str:
     """The failure in words, without the request and its headers."""
     text = str(error) or type(error).__name__
     return f"{type(error).__name__}: {text}"

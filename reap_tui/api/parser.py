@@ -85,9 +85,12 @@ def _decode(body: bytes | str) -> Any:
         raise MalformedBody("body: empty")
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
-        detail = error.msg if isinstance(error, json.JSONDecodeError) else "nested too deeply"
-        raise MalformedBody(f"body: not JSON ({detail})") from None
+    except json.JSONDecodeError as error:
+        raise MalformedBody(f"body: not JSON ({error.msg})") from None
+    except RecursionError:
+        raise MalformedBody("body: not JSON (nested too deeply)") from None
+    except ValueError:
+        raise MalformedBody("body: not JSON (a number too long to read)") from None
 
 
 _MISSING = object()
@@ -137,5 +140,9 @@ def parse_timestamp(text: str) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        return None  # a moment with no UTC form (year 1 east of Greenwich, year 9999 west)
     return parsed

@@ -47,6 +47,7 @@ class FaultKind(StrEnum):
     SLOW = "slow"
     RESET = "reset"
     HUGE = "huge"
+    BAD_ENCODING = "bad_encoding"
     UNAUTHORIZED = "unauthorized"
     NOT_FOUND = "not_found"
 
@@ -172,6 +173,11 @@ class Fault:
         return cls(FaultKind.HUGE, size=size)
 
     @classmethod
+    def bad_encoding(cls) -> Fault:
+        """The normal answer labelled `Content-Encoding: gzip` without being compressed."""
+        return cls(FaultKind.BAD_ENCODING)
+
+    @classmethod
     def unauthorized(cls) -> Fault:
         return cls(
             FaultKind.UNAUTHORIZED, 401, code=INVALID_KEY_CODE, message="Invalid Authorization"
@@ -213,6 +219,9 @@ class Fault:
                 return Answer(
                     normal.status, json_bytes(document), self.content_type, normal.headers
                 )
+        if self.kind is FaultKind.BAD_ENCODING:
+            headers = (*normal.headers, ("Content-Encoding", "gzip"))
+            return Answer(normal.status, normal.body, normal.content_type, headers)
         if self.kind is FaultKind.HUGE and normal.document is not None:
             base = len(json_bytes({**normal.document, "padding": ""}))
             padded = {**normal.document, "padding": "x" * max(0, self.size - base)}
