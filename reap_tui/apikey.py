@@ -41,6 +41,16 @@ class ApiKey:
     def __bool__(self) -> bool:
         return bool(self._secret)
 
+    @property
+    def problem(self) -> str | None:
+        """Why this cannot be sent as a header value (without showing it), or None."""
+        if not all(" " < char < "\x7f" for char in self._secret):
+            return (
+                "it contains a space, a control character or a non-ASCII character "
+                "(a stray newline or a no-break space from copying?)"
+            )
+        return None
+
     def __repr__(self) -> str:
         return f"ApiKey({self.masked!r})"
 
@@ -64,7 +74,7 @@ def resolve_api_key(settings: Settings, environ: Mapping[str, str] = os.environ)
     variable = settings.api.api_key_env
     from_environment = environ.get(variable, "").strip()
     if from_environment:
-        return ApiKey(from_environment)
+        return _usable(ApiKey(from_environment), f"the {variable} environment variable")
     config_path = settings.config_path
     if settings.api.api_key is not None:
         exposure = file_exposure(config_path)
@@ -74,12 +84,18 @@ def resolve_api_key(settings: Settings, environ: Mapping[str, str] = os.environ)
                 f"refusing the api_key in {config_path}: {problem}. "
                 f"Fix: {fix} (or set {variable} instead)"
             )
-        return settings.api.api_key
+        return _usable(settings.api.api_key, f"api_key in {config_path}")
     raise ApiKeyError(
         f"no API key: set the {variable} environment variable, or put api_key under [api] in "
         f"{config_path} and chmod 600 it. Keys are made in the Reap Dashboard: "
         "Settings > Product Settings > KYC API Keys."
     )
+
+
+def _usable(key: ApiKey, source: str) -> ApiKey:
+    if key.problem:
+        raise ApiKeyError(f"refusing the key from {source}: {key.problem}")
+    return key
 
 
 def file_exposure(path: Path) -> tuple[str, str] | None:

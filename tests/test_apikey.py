@@ -74,3 +74,14 @@ def test_the_key_never_shows_itself() -> None:
 def test_settings_holding_a_key_do_not_show_it(tmp_path: Path) -> None:
     settings = _config_with_key(tmp_path, 0o600)
     assert SECRET not in repr(settings) and SECRET not in str(settings)
+
+
+@pytest.mark.parametrize(
+    "bad", ["secretpart1\nsecretpart2", "secret\u00a0key-12345", "sk key 12345"]
+)
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(bad: str) -> None:
+    with pytest.raises(ApiKeyError) as refused:
+        resolve_api_key(Settings(), {"REAP_API_KEY": bad})
+    message = str(refused.value)
+    assert "REAP_API_KEY" in message and "control character" in message
+    assert "secret" not in message and "12345" not in message
