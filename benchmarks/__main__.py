@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks import report, suite
 from benchmarks.fixtures import API_KEY, endless_batches
+from benchmarks.isolated import IsolatedRunFailed
 from reap_tui.clock import SystemClock
 from reap_tui.sandbox import SandboxServer
 
@@ -51,7 +53,12 @@ def main(argv: list[str] | None = None) -> None:
         context = suite.Context(server, Path(folder), settings)
         for name, scenario in suite.SCENARIOS:
             if name in chosen:
-                figures.extend(scenario(context))
+                began = time.perf_counter()
+                try:
+                    figures.extend(scenario(context))
+                except IsolatedRunFailed as failure:
+                    suite.progress(f"  {name} failed, its figures are missing: {failure}")
+                suite.progress(f"  {name}: {time.perf_counter() - began:.0f} s")
     print(report.machine_line(info))
     print(report.table(figures))
     report.write_json(args.json, figures, info)

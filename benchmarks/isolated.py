@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 RESULT_PREFIX = "BENCHMARK-RESULT "
+TIMEOUT = 600
 
 
 class IsolatedRunFailed(RuntimeError):
@@ -28,13 +29,16 @@ def run_isolated(target: str, *, timed_launch: bool = False, **kwargs: Any) -> d
     given `launched_at`, the wall-clock time just before the process was started."""
     if timed_launch:
         kwargs = {**kwargs, "launched_at": time.time()}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.isolated", target, json.dumps(kwargs)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.isolated", target, json.dumps(kwargs)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise IsolatedRunFailed(f"{target} took more than {TIMEOUT} s") from None
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(RESULT_PREFIX):
             result: dict[str, Any] = json.loads(line.removeprefix(RESULT_PREFIX))

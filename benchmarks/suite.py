@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import discipline
+from benchmarks import discipline, memory
 from benchmarks.fixtures import write_watchlist
 from benchmarks.isolated import run_isolated
 from benchmarks.report import Figure
@@ -20,13 +20,14 @@ from reap_tui.sandbox import SandboxServer
 @dataclass(frozen=True)
 class Settings:
     sizes: tuple[int, ...]
-    startup_runs: int = 3
+    startup_runs: int = 2
     check_seconds: float = 4.0
     idle_seconds: float = 4.0
     refresh_rounds: int = 5
     cadence_batches: int = 200
     discipline_size: int = 1000
     discipline_seconds: float = 12.0
+    memory_wall_budget: float = 150.0
 
     @classmethod
     def quick(cls, sizes: tuple[int, ...]) -> Settings:
@@ -40,6 +41,7 @@ class Settings:
             cadence_batches=20,
             discipline_size=max(sizes),
             discipline_seconds=3.0,
+            memory_wall_budget=8.0,
         )
 
 
@@ -189,14 +191,19 @@ def memory_use(context: Context) -> list[Figure]:
     figures = []
     for count in context.settings.sizes:
         progress(f"memory, {count} batches, one simulated hour")
-        reap = run_isolated("benchmarks.memory:measure_reap", count=count)
+        reap = run_isolated(
+            "benchmarks.memory:measure_reap",
+            count=count,
+            wall_budget=context.settings.memory_wall_budget,
+        )
         bare = run_isolated("benchmarks.memory:measure_bare", count=count)
         baseline = bare["peak_rss_mb"]
         figures.append(
             Figure(
                 "memory",
                 count,
-                f"peak RSS after 1 h ({reap['checks']} checks)",
+                f"peak RSS, {reap['simulated_minutes']:.0f} simulated min "
+                f"({reap['checks']} checks)",
                 reap["peak_rss_mb"],
                 "MB",
                 baseline,
@@ -206,9 +213,9 @@ def memory_use(context: Context) -> list[Figure]:
             )
         )
         samples = reap["samples"]
-        first = samples[0]["rss_mb"]
+        first = samples[0]["rss_mb"] if samples else 0.0
         for sample in samples:
-            last = sample is samples[-1]
+            last = sample["minutes"] == memory.SIMULATED_MINUTES[-1]
             figures.append(
                 Figure(
                     "memory",
