@@ -206,7 +206,9 @@ class _TableReader:
         return self.get(table, key, "a string", lambda v: isinstance(v, str), str)
 
     def count(self, table: Mapping[str, Any], key: str) -> int | None:
-        return self.get(table, key, "a whole number >= 0", lambda v: type(v) is int and v >= 0, int)
+        """A record count as the server last sent it: a negative one is kept (an anomaly the
+        dashboard shows), so any whole number is read back."""
+        return self.get(table, key, "a whole number", lambda v: type(v) is int, int)
 
     def time(self, table: Mapping[str, Any], key: str) -> datetime | None:
         return self.get(
