@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 from rich.console import Console
+from textual.widgets import Input
 
 from reap_tui.api.errors import failure_from_response
 from reap_tui.clock import FakeClock
@@ -91,3 +92,19 @@ def test_summary_errors_are_shown_literally() -> None:
     assert "Row 3: [red]share token expired[/red]" in text
     assert '"\\u001b[31mprovider rejected\\u001b[0m [@click=app.quit]quit[/]"' in text
     assert "open me" in text and "\x1b]8" not in text
+
+
+async def test_a_filter_query_is_shown_literally_in_the_table_title(tmp_path: Path) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    app, _ = stub_app([hostile_state()], tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.table.row_count == 1)
+        for query in ("[/", "[b]x", "[@click=app.quit]x"):
+            await pilot.press("slash")
+            app.query_one("#filter", Input).value = ""
+            await pilot.press(*query)
+            await pilot.pause()
+            screen = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+            assert f"filter “{query}”:" in screen
+            await pilot.click(app.table, offset=(40, 0))  # on the title, over the query
+            assert app.is_running

@@ -17,6 +17,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
@@ -310,9 +311,10 @@ class DashboardApp(App[None]):
 
     def _update_sort_title(self) -> None:
         direction = " (reversed)" if self._reverse else ""
-        query = self.table.query_text
+        query = clean(self.table.query_text, limit=40)
         shown = f" · filter “{query}”: {self.table.row_count} shown" if query else ""
-        self.table.border_title = (
+        # Content, not a str: a str title is parsed as markup, and the query is typed text.
+        self.table.border_title = Content(
             f"Batches ({len(self._states)}) · sort: {self._sort.name}{direction}{shown}"
         )
 
