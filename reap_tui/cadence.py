@@ -146,9 +146,11 @@ def _within_window(at: float, earliest: float, history: History, config: Cadence
     if end >= earliest:
         # One last look right at the end of the window rather than none at all.
         return Decision(Phase.POLLING, end)
-    return Decision(
-        Phase.TIMED_OUT, None, f"no final status {config.window / 60:g} min after the first check"
-    )
+    return Decision(Phase.TIMED_OUT, None, timed_out_reason(config))
+
+
+def timed_out_reason(config: CadenceConfig) -> str:
+    return f"no final status {config.window / 60:g} min after the first check"
 
 
 def _predicted_completion(

@@ -105,7 +105,11 @@ class WatchPrinter:
 
     def __call__(self, state: BatchState) -> None:
         now = self.clock.now()
-        if state.checks_made == 0 and (state.next_check_at or now) <= now:
+        if (
+            state.checks_made == 0
+            and not state.phase.is_final
+            and (state.next_check_at or now) <= now
+        ):
             return  # about to be checked: its first line will say more
         key = _change_key(state)
         if self._printed.get(state.batch_id) == key:

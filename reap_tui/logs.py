@@ -44,6 +44,15 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+_FILTERS: list[RedactSecrets] = []
+
+
+def protect_in_logs(secret: str) -> None:
+    """A secret learnt after logging started (a key typed in) is redacted from then on."""
+    for redact in _FILTERS:
+        redact.add(secret)
+
+
 def start_logging(path: Path | None, secrets: Iterable[str]) -> RedactSecrets:
     """Send reap_tui's and httpx's records to `path` (default: the platform log dir)."""
     log_path = path or default_log_path()
@@ -52,6 +61,7 @@ def start_logging(path: Path | None, secrets: Iterable[str]) -> RedactSecrets:
         log_path, maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8", delay=True
     )
     redact = RedactSecrets(secrets)
+    _FILTERS.append(redact)
     handler.addFilter(redact)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     for name in ("reap_tui", "httpx"):

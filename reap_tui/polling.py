@@ -21,6 +21,7 @@ from reap_tui.api.models import StatusKind, find_regressions
 from reap_tui.apikey import ApiKey
 from reap_tui.cadence import CadenceConfig, Decision
 from reap_tui.clock import Clock
+from reap_tui.logs import protect_in_logs
 from reap_tui.state import (
     HISTORY_LIMIT,
     RECENT_CHECKS_LIMIT,
@@ -69,8 +70,13 @@ class RequestLimiter:
         self._spacing = 1.0 / limits.per_second
         self._start_order = asyncio.Lock()
         self._last_start: float | None = None
+        self._held_until = float("-inf")
         self.in_flight = 0
         self.requests_made = 0
+
+    def hold_until(self, at: float) -> None:
+        """The server asked for quiet (Retry-After): no request of any batch starts before `at`."""
+        self._held_until = max(self._held_until, at)
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -80,6 +86,9 @@ class RequestLimiter:
                     wait = self._last_start + self._spacing - self._clock.now()
                     if wait > 0:
                         await self._clock.sleep(wait)
+                held = self._held_until - self._clock.now()
+                if held > 0:
+                    await self._clock.sleep(held)
                 self._last_start = self._clock.now()
             self.in_flight += 1
             self.requests_made += 1
@@ -156,7 +165,7 @@ class BatchPoller:
         phase = self.state.phase
         if phase is Phase.PAUSED:
             now = self._engine.clock.now()
-            at = max(now, self._paused_next_at or now)
+            at = max(self._paused_next_at or now, self._soonest_automatic_check())
             if self._window_over(now):
                 self._fresh_window()
             self._next_at = at
@@ -165,6 +174,8 @@ class BatchPoller:
                 next_check_at=at,
                 stop_reason="",
             )
+        elif phase is Phase.AUTH_REQUIRED and self._engine.auth_blocked(self.target.client):
+            return  # the same key would be refused again: a new one resumes it
         elif phase in _RESTARTABLE:
             self._fresh_window()
             self._next_at = self._soonest_automatic_check()
@@ -172,7 +183,9 @@ class BatchPoller:
         self._wake.set()
 
     def stop_for_auth(self, failure: ApiFailure) -> None:
-        if self.state.phase.is_done:
+        """The key was refused: stop automatic checks (a batch paused, stopped or finished
+        keeps its phase)."""
+        if self.state.phase not in (Phase.WAITING_FIRST_CHECK, Phase.POLLING):
             return
         self._next_at = None
         self._update(
@@ -227,15 +240,38 @@ class BatchPoller:
     async def _check(self, *, manual: bool) -> None:
         engine = self._engine
         client = self.target.client
-        self._update(checking=True)
-        async with engine.limiter.slot():
-            if engine.auth_blocked(client) and not manual:
-                self._update(checking=False)
-                return
-            result = await client.get_batch_status(self.target.batch_id)
+        refused = engine.auth_blocked(client)
+        if refused is None or manual:
+            self._update(checking=True)
+            async with engine.limiter.slot():
+                if not manual and self._past_window(engine.clock.now()):
+                    # Its turn came after the window closed (another batch's Retry-After
+                    # held every request): no automatic check is sent after the window.
+                    self._next_at = None
+                    self._update(
+                        checking=False,
+                        phase=Phase.TIMED_OUT,
+                        next_check_at=None,
+                        stop_reason=cadence.timed_out_reason(engine.cadence),
+                    )
+                    return
+                refused = engine.auth_blocked(client)
+                if refused is None or manual:
+                    result = await client.get_batch_status(self.target.batch_id)
+        if refused is not None and not manual:
+            # Refused while waiting its turn: the same key would only be refused again.
+            self._update(checking=False)
+            self.stop_for_auth(refused)
+            return
         self._record(result, manual=manual)
-        if result.failure is not None and result.failure.kind is FailureKind.AUTH:
-            engine.auth_failed(client, result.failure, result.finished_at)
+        failure = result.failure
+        if failure is not None and failure.kind is FailureKind.AUTH:
+            engine.auth_failed(client, failure)
+        elif (refused := engine.auth_blocked(client)) is not None:
+            # Another batch's 401 came while this request was out: stop with the rest.
+            self.stop_for_auth(refused)
+        if failure is not None and failure.retry_after is not None:
+            engine.limiter.hold_until(result.finished_at + failure.retry_after)
 
     def _record(self, result: CheckResult, *, manual: bool) -> None:
         engine = self._engine
@@ -305,6 +341,10 @@ class BatchPoller:
     def _publish(self, state: BatchState) -> None:
         self._engine.publish(state)
 
+    def _past_window(self, now: float) -> bool:
+        first = self.state.first_check_at
+        return first is not None and now > first + self._engine.cadence.window
+
     def _window_over(self, now: float) -> bool:
         first = self.state.first_check_at
         return first is not None and now >= first + self._engine.cadence.window
@@ -340,7 +380,7 @@ class Engine:
         self.limiter = RequestLimiter(clock, limits or Limits())
         self._on_state = on_state
         self._pollers: dict[str, BatchPoller] = {}
-        self._auth_blocked: set[int] = set()
+        self._auth_refused: dict[int, ApiFailure] = {}
         self._last_failure: ApiFailure | None = None
         self._last_failure_at: float | None = None
         self._changed = asyncio.Event()
@@ -402,7 +442,9 @@ class Engine:
     def set_api_key(self, client: ReapClient, api_key: ApiKey | None) -> None:
         """A new key for `client`: every batch stopped for authentication on it resumes."""
         client.set_api_key(api_key.reveal() if api_key else None)
-        self._auth_blocked.discard(id(client))
+        if api_key:
+            protect_in_logs(api_key.reveal())
+        self._auth_refused.pop(id(client), None)
         stopped = [
             batch_id
             for batch_id, poller in self._pollers.items()
@@ -425,12 +467,13 @@ class Engine:
     def note_failure(self, failure: ApiFailure, at: float) -> None:
         self._last_failure, self._last_failure_at = failure, at
 
-    def auth_blocked(self, client: ReapClient) -> bool:
-        return id(client) in self._auth_blocked
+    def auth_blocked(self, client: ReapClient) -> ApiFailure | None:
+        """The 401 that stopped `client`'s key, until a new key is set."""
+        return self._auth_refused.get(id(client))
 
-    def auth_failed(self, client: ReapClient, failure: ApiFailure, at: float) -> None:
+    def auth_failed(self, client: ReapClient, failure: ApiFailure) -> None:
         """A 401 stops every poller sharing the key at once: no storm of 401s."""
-        self._auth_blocked.add(id(client))
+        self._auth_refused[id(client)] = failure
         for poller in self._pollers.values():
             if poller.target.client is client:
                 poller.stop_for_auth(failure)

@@ -13,7 +13,7 @@ from reap_tui.apikey import ApiKey
 from reap_tui.cadence import CadenceConfig
 from reap_tui.polling import Limits, WatchTarget
 from reap_tui.sandbox import Fault, ScriptedBatch
-from reap_tui.state import Phase
+from reap_tui.state import BatchState, Phase
 
 from .conftest import START
 from .engine_support import close_run, make_run, max_in_any_second, watch_all
@@ -257,5 +257,80 @@ async def test_a_final_status_undone_by_a_later_answer_is_shown_as_an_anomaly() 
             "status went back from completed to in_progress",
             "processedRecords went down from 40 to 30",
         )
+    finally:
+        await close_run(run)
+
+
+async def test_a_401_while_another_request_is_out_stops_that_batch_too_and_nothing_spins() -> None:
+    refused = ScriptedBatch(str(uuid.uuid4()), created_at=START, faults={1: Fault.unauthorized()})
+    slow = ScriptedBatch(str(uuid.uuid4()), created_at=START, faults={1: Fault.slow(0.5)})
+    run = make_run([slow, refused], limits=Limits(4, 100))
+    try:
+        watch_all(run, [slow.batch_id, refused.batch_id])
+        await asyncio.wait_for(run.engine.wait_until_all_final(), timeout=30)
+        states = run.engine.states
+        assert states[slow.batch_id].phase is Phase.AUTH_REQUIRED
+        assert states[refused.batch_id].phase is Phase.AUTH_REQUIRED
+        sent = len(run.server.request_log)
+
+        run.engine.resume(slow.batch_id)
+        late = str(uuid.uuid4())
+        run.engine.watch(WatchTarget(late, run.client))
+        published = len(run.published)
+        run.clock.advance(600)
+        await asyncio.sleep(0.2)
+        assert run.engine.states[slow.batch_id].phase is Phase.AUTH_REQUIRED
+        assert run.engine.states[late].phase is Phase.AUTH_REQUIRED
+        assert len(run.server.request_log) == sent, "the refused key is not tried again"
+        assert len(run.published) - published < 10, "no poller spins"
+    finally:
+        await close_run(run)
+
+
+async def test_a_401_leaves_a_paused_batch_paused() -> None:
+    refused = ScriptedBatch(str(uuid.uuid4()), created_at=START, faults={2: Fault.unauthorized()})
+    paused = ScriptedBatch(str(uuid.uuid4()), created_at=START, total_records=100_000, rate=1)
+    run = make_run([refused, paused])
+    try:
+        watch_all(run, [paused.batch_id])
+        while run.engine.states[paused.batch_id].checks_made < 1:
+            await asyncio.sleep(0.001)
+        run.engine.pause(paused.batch_id)
+        watch_all(run, [refused.batch_id])
+        while run.engine.states[refused.batch_id].phase is not Phase.AUTH_REQUIRED:
+            await asyncio.sleep(0.001)
+        assert run.engine.states[paused.batch_id].phase is Phase.PAUSED
+    finally:
+        await close_run(run)
+
+
+async def test_retry_after_quiets_every_batch_not_only_the_one_told() -> None:
+    told = ScriptedBatch(
+        str(uuid.uuid4()), created_at=START, faults={1: Fault.rate_limited(300)}, rate=1
+    )
+    other = ScriptedBatch(str(uuid.uuid4()), created_at=START, total_records=100_000, rate=1)
+    run = make_run([told, other])
+    try:
+        watch_all(run, [told.batch_id, other.batch_id])
+        while len(run.server.request_log) < 4:
+            await asyncio.sleep(0.001)
+        log = run.server.request_log
+        limited = next(r for r in log if r.http_status == 429)
+        after = [r for r in log if r.at > limited.at]
+        assert after and all(r.at >= limited.at + 300 - 1e-6 for r in after)
+    finally:
+        await close_run(run)
+
+
+async def test_resuming_a_batch_paused_by_an_earlier_run_waits_out_its_30_s() -> None:
+    batch = ScriptedBatch(str(uuid.uuid4()), created_at=START, total_records=100_000, rate=1)
+    run = make_run([batch])
+    try:
+        restored = BatchState(batch.batch_id, phase=Phase.PAUSED, last_checked_at=START - 5)
+        run.engine.watch(WatchTarget(batch.batch_id, run.client, initial=restored))
+        run.engine.resume(batch.batch_id)
+        while not run.server.request_log:
+            await asyncio.sleep(0.001)
+        assert run.server.request_log[0].at >= START + 25 - 1e-6
     finally:
         await close_run(run)

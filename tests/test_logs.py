@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from reap_tui.api.client import ReapClient
+from reap_tui.apikey import ApiKey
 from reap_tui.clock import SystemClock
-from reap_tui.logs import REDACTED, RedactSecrets
+from reap_tui.logs import REDACTED, RedactSecrets, start_logging
+from reap_tui.polling import Engine
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 
 from .cli_support import run_cli
@@ -74,3 +77,34 @@ def test_the_filter_redacts_messages_arguments_and_tracebacks() -> None:
     assert KEY not in formatted
     assert f"key was {REDACTED}" in formatted
     assert f"header {REDACTED}" in formatted
+
+
+@pytest.fixture
+def isolated_logging() -> Iterator[None]:
+    """start_logging configures process-wide loggers: put them back afterwards."""
+    saved = {
+        name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate)
+        for name in ("reap_tui", "httpx")
+    }
+    yield
+    for name, (handlers, propagate) in saved.items():
+        logger = logging.getLogger(name)
+        for handler in logger.handlers:
+            handler.close()
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+
+
+def test_a_key_typed_in_for_the_session_is_redacted_from_then_on(
+    tmp_path: Path, isolated_logging: None
+) -> None:
+    typed = "sk-typed-in-session-0123456789"
+    log_file = tmp_path / "reap.log"
+    start_logging(log_file, [])
+    clock = SystemClock()
+    engine = Engine(clock=clock, on_state=lambda state: None)
+    client = ReapClient("http://127.0.0.1:9", None, clock=clock)
+    engine.set_api_key(client, ApiKey(typed))
+    logging.getLogger("reap_tui.test").warning("the server echoed %s", typed)
+    text = log_file.read_text()
+    assert typed not in text and f"the server echoed {REDACTED}" in text

@@ -72,6 +72,8 @@ def run_app(app: DashboardApp) -> int:
     """Run until quit; a watch list that could not be saved at the end is said after the screen
     is gone, with a non-zero exit."""
     app.run()
+    if app.return_code:
+        return ExitCode.INTERNAL_ERROR
     if app.save_error:
         print(f"reap-tui: the watch list could not be saved: {app.save_error}", file=sys.stderr)
         return ExitCode.INTERNAL_ERROR
