@@ -353,3 +353,19 @@ async def test_an_upload_answer_that_cannot_be_decoded_is_a_failure_not_a_crash(
         result = await c.upload_batch("a.csv", CSV, idempotency_key="enc-1")
     assert result.receipt is None and result.failure is not None
     assert result.failure.kind is FailureKind.MALFORMED
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://[::1", "not a valid URL"),
+        ("http://127.0.0.1:99999", "not a valid URL"),
+        ("https://user:secret@example.com", "must not carry credentials"),
+        ("ftp://example.com", "not an http(s) URL"),
+        ("https://example.com/?x=1", "query or fragment"),
+    ],
+)
+def test_bad_base_urls_are_refused_with_a_reason(clock: FakeClock, url: str, says: str) -> None:
+    with pytest.raises(UnsafeBaseUrl, match=says) as refused:
+        ReapClient(url, KEY, clock=clock)
+    assert "secret" not in str(refused.value)
