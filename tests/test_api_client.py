@@ -361,7 +361,7 @@ async def test_an_upload_answer_that_cannot_be_decoded_is_a_failure_not_a_crash(
         ("http://[::1", "not a valid URL"),
         ("http://127.0.0.1:99999", "not a valid URL"),
         ("https://user:secret@example.com", "must not carry credentials"),
-        ("ftp://example.com", "not an http(s) URL"),
+        ("ftp://example.com", r"not an http\(s\) URL"),
         ("https://example.com/?x=1", "query or fragment"),
     ],
 )
