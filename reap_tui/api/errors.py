@@ -47,9 +47,9 @@ CATALOGUE: dict[str, Explanation] = {
     "0000000100": Explanation(
         "Missing API key",
         "The request reached Reap without an API key.",
-        "Set REAP_API_KEY (or the variable named in config.toml), or press k to enter a key "
-        "for this session. Keys are in Reap Dashboard -> Settings -> Product Settings -> "
-        "KYC API Keys.",
+        "Set REAP_API_KEY (or the variable named in config.toml), or (in the dashboard) "
+        "press k to enter a key for this session. Keys are in Reap Dashboard -> Settings -> "
+        "Product Settings -> KYC API Keys.",
     ),
     "0000000200": Explanation(
         "Invalid API key",
@@ -60,7 +60,7 @@ CATALOGUE: dict[str, Explanation] = {
     "0501001400": Explanation(
         "Missing API key",
         "The request reached Reap without an API key.",
-        "Set REAP_API_KEY, or press k to enter a key for this session.",
+        "Set REAP_API_KEY, or (in the dashboard) press k to enter a key for this session.",
     ),
     "0501002401": Explanation(
         "Invalid authorization",
