@@ -12,12 +12,21 @@ import pytest
     "module",
     [
         "reap_tui.api.client",
+        "reap_tui.cadence",
         "reap_tui.polling",
+        "reap_tui.state",
+        "reap_tui.format",
+        "reap_tui.report",
+        "reap_tui.snapshots",
         "reap_tui.headless",
         "reap_tui.sandbox",
         "reap_tui.store",
         "reap_tui.config",
         "reap_tui.batchfile",
+        "reap_tui.uploading",
+        "reap_tui.commands.status",
+        "reap_tui.commands.watch",
+        "reap_tui.cli",
     ],
 )
 def test_core_modules_load_no_textual(module: str) -> None:
