@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import filelock
 
 from .cli_support import run_cli
 
@@ -165,3 +168,37 @@ def test_no_file_the_program_writes_contains_the_api_key(tmp_path: Path) -> None
     assert _watchlist(tmp_path) in written
     for path in written:
         assert SECRET.encode() not in path.read_bytes(), path
+
+
+def _changes(home: Path, watchlist: Path) -> list[tuple[str, ...]]:
+    """An `add`, a `remove` and an `import`: each one writes the watch list."""
+    ids = home / "ids.txt"
+    ids.write_text(f"{B}\n{C}\n")
+    where = ("--watchlist", str(watchlist))
+    return [("add", A, *where), ("remove", A, *where), ("import", str(ids), *where)]
+
+
+def test_changes_exit_2_while_another_program_holds_the_lock(tmp_path: Path) -> None:
+    watchlist = tmp_path / "watchlist.toml"
+    assert run_cli(tmp_path, "add", A, "--watchlist", str(watchlist)).returncode == 0
+    before = watchlist.read_bytes()
+    lock_file = watchlist.with_name("watchlist.toml.lock")
+    with filelock.FileLock(lock_file), ThreadPoolExecutor() as pool:  # another reap-tui
+        results = list(
+            pool.map(lambda args: run_cli(tmp_path, *args), _changes(tmp_path, watchlist))
+        )
+    for result in results:
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "another reap-tui" in result.stderr and str(lock_file) in result.stderr
+        assert "--reset-watchlist" not in result.stderr, "the file is fine: do not reset it"
+    assert watchlist.read_bytes() == before
+
+
+def test_changes_exit_2_when_the_watch_list_folder_cannot_be_created(tmp_path: Path) -> None:
+    folder = Path("/proc") / f"reap-tui-{tmp_path.name}"  # no one, not even root, can mkdir here
+    for command in _changes(tmp_path, folder / "watchlist.toml"):
+        result = run_cli(tmp_path, *command)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"folder {folder} cannot be created" in result.stderr

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from reap_tui.clock import SystemClock
-    from reap_tui.commands.context import settings_from, target_from, watchlist_from
+    from reap_tui.commands.context import saving, settings_from, target_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
     from reap_tui.text import clean
 
@@ -33,7 +33,10 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     environment, base_url = target_from(args, settings)
     watchlist = watchlist_from(args, SystemClock())
-    result = watchlist.add(batch_id, label=args.label, environment=environment, base_url=base_url)
+    with saving(watchlist):
+        result = watchlist.add(
+            batch_id, label=args.label, environment=environment, base_url=base_url
+        )
     label = f" ({clean(result.entry.label)})" if result.entry.label else ""
     if result.added:
         print(f"added {batch_id}{label} [{environment}] to {watchlist.path}")

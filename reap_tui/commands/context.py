@@ -5,13 +5,16 @@ turned into a one-line UsageError (exit 2)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from reap_tui.clock import Clock
 from reap_tui.commands.common import UsageError
 from reap_tui.config import ConfigError, Settings, load_settings, resolve_base_url
 from reap_tui.store import WatchList, WatchListError, default_watchlist_path, reset_watchlist
+from reap_tui.text import clean
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -46,3 +49,19 @@ def watchlist_from(args: argparse.Namespace, clock: Clock) -> WatchList:
         raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"watch list {path}: {error.strerror}") from None
+
+
+@contextlib.contextmanager
+def saving(watchlist: WatchList) -> Iterator[None]:
+    """Around a change to the watch list: a failure to lock or write it is a UsageError
+    (exit 2) saying why, never a traceback."""
+    try:
+        yield
+    except WatchListError as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        where = f" ({clean(str(error.filename))})" if error.filename else ""
+        raise UsageError(
+            f"watch list {watchlist.path}: cannot be saved: {error.strerror}{where}\n"
+            "Nothing was changed."
+        ) from None

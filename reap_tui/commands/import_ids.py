@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     from reap_tui.clock import SystemClock
     from reap_tui.commands.common import UsageError
-    from reap_tui.commands.context import settings_from, target_from, watchlist_from
+    from reap_tui.commands.context import saving, settings_from, target_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
     from reap_tui.idlist import UnusableIdList, parse_id_list
     from reap_tui.state import Source
@@ -50,9 +50,11 @@ def run(args: argparse.Namespace) -> int:
     clock = SystemClock()
     watchlist = watchlist_from(args, clock)
     now = clock.now()
-    results = watchlist.add_many(
-        [Entry(batch_id, now, Source.MANUAL, environment, base_url) for _, batch_id in listed.ids]
-    )
+    entries = [
+        Entry(batch_id, now, Source.MANUAL, environment, base_url) for _, batch_id in listed.ids
+    ]
+    with saving(watchlist):
+        results = watchlist.add_many(entries)
     added = sum(result.added for result in results)
     already = len(results) - added
     print(

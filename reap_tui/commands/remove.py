@@ -25,12 +25,14 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from reap_tui.clock import SystemClock
-    from reap_tui.commands.context import watchlist_from
+    from reap_tui.commands.context import saving, watchlist_from
     from reap_tui.exitcodes import ExitCode
 
     batch_id = args.batch_id
     watchlist = watchlist_from(args, SystemClock())
-    if not watchlist.remove(batch_id):
+    with saving(watchlist):
+        removed = watchlist.remove(batch_id)
+    if not removed:
         print(f"reap-tui: {batch_id} is not in the watch list {watchlist.path}", file=sys.stderr)
         return ExitCode.NOT_FOUND
     print(f"removed {batch_id} from {watchlist.path}")

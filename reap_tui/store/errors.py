@@ -1,4 +1,4 @@
-"""The one error a watch-list file can cause, worded so the reader knows what to do."""
+"""The errors a watch-list file can cause, worded by cause so the reader knows what to do."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ def backup_path(path: Path) -> Path:
 
 
 class WatchListError(Exception):
-    """The watch list cannot be read (or locked); the file has been left exactly as it was."""
+    """The watch list cannot be read (its content is bad); the file has been left exactly as
+    it was, and --reset-watchlist is the way to start over."""
 
     def __init__(self, path: Path, problem: str, location: str | None = None) -> None:
         self.path = path
@@ -31,3 +32,11 @@ class WatchListError(Exception):
             "To start a new list, run with --reset-watchlist (the bad file is moved aside, "
             "not deleted)."
         )
+
+
+class WatchListUnavailable(WatchListError):
+    """The watch list cannot be locked, or its folder created: nothing is wrong with the file
+    itself, so the advice is about the cause, never to reset it."""
+
+    def _message(self) -> str:
+        return f"watch list {self.path}: {self.problem}\nNothing was changed."

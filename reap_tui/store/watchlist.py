@@ -29,7 +29,7 @@ from reap_tui.store.atomic import (
     write_atomically,
 )
 from reap_tui.store.codec import Document, Item, decode, encode
-from reap_tui.store.errors import WatchListError, backup_path
+from reap_tui.store.errors import WatchListError, WatchListUnavailable, backup_path
 from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Snapshot
 
 DEFAULT_FLUSH_INTERVAL = 5.0
@@ -55,7 +55,7 @@ class WatchList:
         self._positions: dict[str, int] = {}
         self._pending_uploads = pending_uploads or []
         self._flush_interval = flush_interval
-        self._lock = filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600)
+        self._lock = _lock_for(path)
         # This program's changes since its last save, re-applied to the file as found on disk.
         self._added: set[str] = set()
         self._removed: set[str] = set()
@@ -245,19 +245,14 @@ class WatchList:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        make_private_folder(self.path.parent)
         try:
-            self._lock.acquire(timeout=LOCK_TIMEOUT)
-        except filelock.Timeout:
-            raise WatchListError(
-                self.path,
-                f"another program has held the lock {self._lock.lock_file} for more than "
-                f"{LOCK_TIMEOUT:.0f} s; try again, or close the other reap-tui",
+            make_private_folder(self.path.parent)
+        except OSError as error:
+            raise WatchListUnavailable(
+                self.path, f"its folder {self.path.parent} cannot be created: {error.strerror}"
             ) from None
-        try:
+        with _holding(self._lock, self.path):
             yield
-        finally:
-            self._lock.release()
 
     def _merge(self, on_disk: list[Item] | None) -> None:
         """Make memory the file as found on disk, with this program's changes applied on top."""
@@ -339,7 +334,7 @@ def reset_watchlist(path: Path, clock: Clock) -> Path | None:
     """
     if not path.exists():
         return None
-    with filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600, timeout=LOCK_TIMEOUT):
+    with _holding(_lock_for(path), path):
         try:
             _read(path)
         except WatchListError:
@@ -352,6 +347,31 @@ def reset_watchlist(path: Path, clock: Clock) -> Path | None:
             os.rename(path, target)
             return target
     return None
+
+
+def _lock_for(path: Path) -> filelock.FileLock:
+    return filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600)
+
+
+@contextlib.contextmanager
+def _holding(lock: filelock.FileLock, path: Path) -> Iterator[None]:
+    """Hold the watch list's lock, waiting up to LOCK_TIMEOUT for another program to let go."""
+    try:
+        lock.acquire(timeout=LOCK_TIMEOUT)
+    except filelock.Timeout:
+        raise WatchListUnavailable(
+            path,
+            f"another reap-tui (or another program) has held its lock {lock.lock_file} for more "
+            f"than {LOCK_TIMEOUT:.0f} s; close it or let it finish, then try again",
+        ) from None
+    except OSError as error:
+        raise WatchListUnavailable(
+            path, f"its lock {lock.lock_file} cannot be used: {error.strerror}"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _read_bytes(path: Path) -> bytes | None:
