@@ -59,15 +59,20 @@ class EngineHealth:
     last_failure_at: float | None
 
 
+# A tenth of a second in every second is left for the network to bunch requests up.
+_ARRIVAL_JITTER_ALLOWANCE = 0.1
+
+
 class RequestLimiter:
-    """At most `max_in_flight` requests at once, and request starts spaced at least
-    1/`per_second` apart (so no one-second window holds more than `per_second`), first come
-    first served."""
+    """At most `max_in_flight` requests at once, and request starts spaced evenly, a little
+    wider than 1/`per_second`, so that no second holds more than `per_second` of them even as
+    the server sees them (a request on a new connection arrives later than one on a warm
+    connection); first come first served."""
 
     def __init__(self, clock: Clock, limits: Limits) -> None:
         self._clock = clock
         self._in_flight_slots = asyncio.Semaphore(limits.max_in_flight)
-        self._spacing = 1.0 / limits.per_second
+        self._spacing = (1.0 + _ARRIVAL_JITTER_ALLOWANCE) / limits.per_second
         self._start_order = asyncio.Lock()
         self._last_start: float | None = None
         self._held_until = float("-inf")
