@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import filelock
@@ -125,8 +125,7 @@ class WatchList:
 
     def add_many(self, new_entries: Sequence[Entry]) -> list[AddResult]:
         """Watch several batches with one save (`import`): one result per entry, in order."""
-        with self._locked():
-            previous = self._sync()
+        with self._changing() as previous:
             results: list[AddResult] = []
             for entry in new_entries:
                 existing = self.get(entry.batch_id)
@@ -143,8 +142,7 @@ class WatchList:
 
     def remove(self, batch_id: str) -> bool:
         """Stop watching a batch; False when it was not in the list (here or on disk)."""
-        with self._locked():
-            previous = self._sync()
+        with self._changing() as previous:
             if self.get(batch_id) is None:
                 return False
             self._items = [item for item in self._items if _id_of(item) != batch_id]
@@ -159,8 +157,7 @@ class WatchList:
         If an upload of the same file to the same base URL is already pending (a timeout, a
         crash, another program), that one is returned unchanged with True, so its key is reused.
         """
-        with self._locked():
-            previous = self._sync()
+        with self._changing() as previous:
             existing = self._pending_for(proposed.file_sha256, proposed.base_url)
             if existing is not None:
                 return existing, True
@@ -181,8 +178,7 @@ class WatchList:
             label=label,
             uploaded_at=uploaded_at,
         )
-        with self._locked():
-            previous = self._sync()
+        with self._changing() as previous:
             self._drop_pending(pending)
             existing = self.get(batch_id)
             if existing is None:
@@ -194,8 +190,7 @@ class WatchList:
 
     def abandon_upload(self, pending: PendingUpload) -> None:
         """Forget a pending upload Reap answered without creating a batch."""
-        with self._locked():
-            previous = self._sync()
+        with self._changing() as previous:
             self._drop_pending(pending)
             self._save(previous)
 
@@ -220,8 +215,7 @@ class WatchList:
     def flush(self) -> None:
         """Write pending snapshot updates now, if there are any."""
         if self._dirty:
-            with self._locked():
-                previous = self._sync()
+            with self._changing() as previous:
                 self._save(previous)
 
     def flush_if_due(self) -> None:
@@ -233,8 +227,7 @@ class WatchList:
         self.flush()
 
     def _change(self, batch_id: str, changed: set[str], change: Callable[[Entry], Entry]) -> bool:
-        with self._locked():
-            previous = self._sync()
+        with self._changing() as previous:
             index = self._index(batch_id)
             if index is None:
                 return False
@@ -242,6 +235,20 @@ class WatchList:
             changed.add(batch_id)
             self._save(previous)
         return True
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[bytes | None]:
+        """Lock, re-read the file and yield the bytes read (for `_save`). If the change made
+        inside fails (its save, above all), memory is put back as the re-read left it, so that
+        a later save does not write that change after all."""
+        with self._locked():
+            previous = self._sync()
+            before = _Memory.of(self)
+            try:
+                yield previous
+            except BaseException:
+                before.restore(self)
+                raise
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -325,6 +332,34 @@ class WatchList:
         item = self._items[index]
         assert isinstance(item, Entry)
         return item
+
+
+@dataclass(frozen=True)
+class _Memory:
+    """A copy of what a change edits in a `WatchList`, to put back when its save fails."""
+
+    items: list[Item]
+    added: set[str]
+    removed: set[str]
+    relabelled: set[str]
+    pending_uploads: list[PendingUpload]
+
+    @classmethod
+    def of(cls, watchlist: WatchList) -> _Memory:
+        return cls(
+            list(watchlist._items),
+            set(watchlist._added),
+            set(watchlist._removed),
+            set(watchlist._relabelled),
+            list(watchlist._pending_uploads),
+        )
+
+    def restore(self, watchlist: WatchList) -> None:
+        watchlist._items = self.items
+        watchlist._added = self.added
+        watchlist._removed = self.removed
+        watchlist._relabelled = self.relabelled
+        watchlist._pending_uploads = self.pending_uploads
 
 
 def reset_watchlist(path: Path, clock: Clock) -> Path | None:
