@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -44,6 +44,7 @@ FLUSH_INTERVAL = 0.25
 TICK_INTERVAL = 1.0
 
 EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,11 @@ class DashboardApp(App[None]):
             markup=markup,
         )
 
-    def _saved_to_watchlist(self, change: Callable[[], object]) -> bool:
-        """Run a watch-list write; if it fails, say so on screen and keep running."""
+    def _saved_to_watchlist(self, change: Callable[[], T]) -> T | None:
+        """Run a watch-list write and return its result; if it fails, say so on screen, keep
+        running, and return None."""
         try:
-            change()
+            return change()
         except (WatchListError, OSError) as error:
             self.notify(
                 f"{error}",
@@ -142,8 +144,7 @@ class DashboardApp(App[None]):
                 severity="error",
                 timeout=60,
             )
-            return False
-        return True
+            return None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -350,7 +351,7 @@ class DashboardApp(App[None]):
     def _add(self, request: AddRequest | None) -> None:
         if request is None:
             return
-        added = self._saved_to_watchlist(
+        result = self._saved_to_watchlist(
             lambda: self._watchlist.add(
                 request.batch_id,
                 environment=self._config.environment,
@@ -358,9 +359,21 @@ class DashboardApp(App[None]):
                 label=request.label,
             )
         )
-        if not added:
+        if result is None:
             return
-        self._show_new_batch(request.batch_id, request.label)
+        entry = result.entry
+        if entry.base_url != self._client.base_url:
+            # Saved under another environment (hidden here): its key and its snapshot are that
+            # environment's, so this dashboard must not check it or overwrite them.
+            self.notify(
+                f"{entry.batch_id} is already watched under {entry.environment} "
+                f"({entry.base_url}). Open reap-tui on that environment to follow it.",
+                title="Watched in another environment",
+                severity="warning",
+                timeout=30,
+            )
+            return
+        self._show_new_batch(entry.batch_id, entry.label)
 
     def _show_new_batch(self, batch_id: str, label: str, uploaded_at: float | None = None) -> None:
         self.engine.watch(WatchTarget(batch_id, self._client, label=label, uploaded_at=uploaded_at))
@@ -394,7 +407,7 @@ class DashboardApp(App[None]):
         self.push_screen(ConfirmScreen(question), answered)
 
     def _remove(self, batch_id: str) -> None:
-        if not self._saved_to_watchlist(lambda: self._watchlist.remove(batch_id)):
+        if self._saved_to_watchlist(lambda: self._watchlist.remove(batch_id)) is None:
             return
         self.engine.unwatch(batch_id)
         state = self._states.pop(batch_id, None)
