@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     labels = demo_labels()
     extra = load_batches(args.batches, now, speed)
     labels.update({batch.batch_id: load_label(i) for i, batch in enumerate(extra)})
-    server = SandboxServer(clock, speed=speed, batches=[*demo_batches(now, speed), *extra])
+    batches = [*demo_batches(now, speed), *extra]
+    server = SandboxServer(clock, speed=speed, batches=batches, port=args.port)
     try:
         server.start()
     except OSError as error:
