@@ -81,9 +81,11 @@ class BatchTable(DataTable[Text | cells.IdCell]):
                 self._add(state, now)
 
     def refresh_times(self, states: Mapping[str, BatchState], now: float) -> None:
-        """The once-a-second pass: only the time-dependent columns, only what changed."""
-        for batch_id in self._shown:
-            state = states.get(batch_id)
+        """The once-a-second pass: the time-dependent columns of the rows on screen (a row
+        scrolled into view catches up on the next pass), only what changed."""
+        first = max(0, int(self.scroll_offset.y))
+        for row in self.ordered_rows[first : first + self.size.height]:
+            state = states.get(row.key.value) if row.key.value is not None else None
             if state is not None:
                 self._write(state, now, cells.TIMED_COLUMNS)
 
