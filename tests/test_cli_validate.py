@@ -81,3 +81,11 @@ def test_directory_exits_2(tmp_path: Path) -> None:
     result = validate(tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == f"reap-tui: cannot read {tmp_path}: it is a directory"
+
+
+def test_an_unreadable_path_is_printed_with_control_characters_replaced(tmp_path: Path) -> None:
+    result = validate(tmp_path / "evil\x1b[2J\x07.csv")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"reap-tui: cannot read {tmp_path / 'evil␛[2J␇.csv'}: No such file or directory"
+    )

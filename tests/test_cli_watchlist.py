@@ -202,3 +202,20 @@ def test_changes_exit_2_when_the_watch_list_folder_cannot_be_created(tmp_path: P
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
         assert f"folder {folder} cannot be created" in result.stderr
+
+
+def test_fields_read_from_the_file_are_printed_with_control_characters_replaced(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "watchlist.toml"
+    path.write_text(
+        "schema_version = 1\n[[batch]]\n"
+        f'batch_id = "{A}"\nsource = "manual"\nenvironment = "prod\\u001b[2J\\u0007"\n'
+        'base_url = "https://compliance.api.reap.global"\nadded_at = 2025-10-08T11:40:00Z\n'
+    )
+    listed = run_cli(tmp_path, "list", "--watchlist", str(path))
+    again = run_cli(tmp_path, "add", A, "--watchlist", str(path))
+    for result in (listed, again):
+        assert result.returncode == 0, result.stderr
+        assert "prod␛[2J␇" in result.stdout
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout

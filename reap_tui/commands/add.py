@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"added {batch_id}{label} [{environment}] to {watchlist.path}")
     else:
         print(
-            f"{batch_id}{label} is already in the watch list [{result.entry.environment}]; "
+            f"{batch_id}{label} is already in the watch list "
+            f"[{clean(result.entry.environment, limit=30)}]; "
             "nothing changed"
         )
     return ExitCode.OK

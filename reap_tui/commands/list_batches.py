@@ -53,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
     for problem in watchlist.problems:
         print(f"reap-tui: skipped an entry: {clean(problem.problem)}", file=sys.stderr)
     if not watchlist.entries:
-        print(f"the watch list {watchlist.path} is empty (add a batch with: reap-tui add ID)")
+        print(
+            f"the watch list {clean(str(watchlist.path))} is empty "
+            "(add a batch with: reap-tui add ID)"
+        )
     for entry in watchlist.entries:
         print(entry_line(entry, utc=settings.ui.timezone == "utc"))
     return ExitCode.OK
@@ -73,7 +76,8 @@ def entry_line(entry: Entry, *, utc: bool) -> str:
         if snapshot.failed_records:
             records += f", {count(snapshot.failed_records)} failed"
         checked = f"checked {absolute(snapshot.checked_at, utc=utc)}"
-    columns = (entry.batch_id, f"{label:<30}", f"{entry.environment:<10}", f"{state:<28}")
+    environment = clean(entry.environment, limit=30)
+    columns = (entry.batch_id, f"{label:<30}", f"{environment:<10}", f"{state:<28}")
     return "  ".join((*columns, f"{records:<24}", checked)).rstrip()
 
 

@@ -27,11 +27,12 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.commands.common import UsageError
     from reap_tui.exitcodes import ExitCode
     from reap_tui.report import validation_lines
+    from reap_tui.text import clean
 
     try:
         report = validate_file(args.file)
     except UnreadableFile as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(clean(str(error))) from None
     if args.json:
         print(json.dumps(report.to_json()))
     else:
