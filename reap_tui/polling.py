@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import random
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -59,20 +61,25 @@ class EngineHealth:
     last_failure_at: float | None
 
 
-# A tenth of a second in every second is left for the network to bunch requests up.
-_ARRIVAL_JITTER_ALLOWANCE = 0.1
+class _Request:
+    """One request's passage through the limiter: when it ended, once it has."""
+
+    def __init__(self) -> None:
+        self.ended = asyncio.Event()
+        self.ended_at = 0.0
 
 
 class RequestLimiter:
-    """At most `max_in_flight` requests at once, and request starts spaced evenly, a little
-    wider than 1/`per_second`, so that no second holds more than `per_second` of them even as
-    the server sees them (a request on a new connection arrives later than one on a warm
-    connection); first come first served."""
+    """At most `max_in_flight` requests at once; starts spread 1/`per_second` apart; and a
+    request starts only a second after the one `per_second` requests before it has ended, so
+    that no second ever holds more than `per_second` arrivals at the server, however the
+    network bunches them up. First come, first served."""
 
     def __init__(self, clock: Clock, limits: Limits) -> None:
         self._clock = clock
         self._in_flight_slots = asyncio.Semaphore(limits.max_in_flight)
-        self._spacing = (1.0 + _ARRIVAL_JITTER_ALLOWANCE) / limits.per_second
+        self._spacing = 1.0 / limits.per_second
+        self._recent: deque[_Request] = deque(maxlen=max(1, math.floor(limits.per_second)))
         self._start_order = asyncio.Lock()
         self._last_start: float | None = None
         self._held_until = float("-inf")
@@ -87,13 +94,9 @@ class RequestLimiter:
     async def slot(self) -> AsyncIterator[None]:
         async with self._in_flight_slots:
             async with self._start_order:
-                if self._last_start is not None:
-                    wait = self._last_start + self._spacing - self._clock.now()
-                    if wait > 0:
-                        await self._clock.sleep(wait)
-                held = self._held_until - self._clock.now()
-                if held > 0:
-                    await self._clock.sleep(held)
+                await self._wait_for_turn()
+                request = _Request()
+                self._recent.append(request)
                 self._last_start = self._clock.now()
             self.in_flight += 1
             self.requests_made += 1
@@ -101,6 +104,22 @@ class RequestLimiter:
                 yield
             finally:
                 self.in_flight -= 1
+                request.ended_at = self._clock.now()
+                request.ended.set()
+
+    async def _wait_for_turn(self) -> None:
+        if self._last_start is not None:
+            await self._sleep_until(self._last_start + self._spacing)
+        if len(self._recent) == self._recent.maxlen:
+            oldest = self._recent[0]
+            await oldest.ended.wait()
+            await self._sleep_until(oldest.ended_at + 1.0)
+        await self._sleep_until(self._held_until)
+
+    async def _sleep_until(self, at: float) -> None:
+        wait = at - self._clock.now()
+        if wait > 0:
+            await self._clock.sleep(wait)
 
 
 # Phases the user can restart with a fresh 30-minute window.
