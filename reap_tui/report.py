@@ -12,13 +12,39 @@ from reap_tui import format as fmt
 from reap_tui.api.errors import ApiFailure
 from reap_tui.api.models import BatchStatus
 from reap_tui.batchfile import ValidationReport
+from reap_tui.clock import to_datetime
 from reap_tui.text import clean
 
 
-def iso_timestamp(value: datetime | None) -> str | None:
+def iso_timestamp(value: datetime | float | None) -> str | None:
+    """ISO 8601 with `Z` for UTC: a server time keeps the offset it was sent with; a clock
+    time (epoch seconds) is given in UTC."""
     if value is None:
         return None
-    return value.isoformat().replace("+00:00", "Z")
+    moment = value if isinstance(value, datetime) else to_datetime(value)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def progress_json(
+    *,
+    total: int | None,
+    processed: int | None,
+    failed: int | None,
+    created_at: datetime | None,
+    updated_at: datetime | None,
+    started_at: datetime | None,
+    completed_at: datetime | None,
+) -> dict[str, Any]:
+    """The documented count and time fields of a batch, camelCase; absent values are null."""
+    return {
+        "totalRecords": total,
+        "processedRecords": processed,
+        "failedRecords": failed,
+        "createdAt": iso_timestamp(created_at),
+        "updatedAt": iso_timestamp(updated_at),
+        "startedAt": iso_timestamp(started_at),
+        "completedAt": iso_timestamp(completed_at),
+    }
 
 
 def status_json(status: BatchStatus) -> dict[str, Any]:
@@ -26,13 +52,15 @@ def status_json(status: BatchStatus) -> dict[str, Any]:
     return {
         "batchId": status.batch_id,
         "status": status.status.text,
-        "totalRecords": status.total_records,
-        "processedRecords": status.processed_records,
-        "failedRecords": status.failed_records,
-        "createdAt": iso_timestamp(status.created_at),
-        "updatedAt": iso_timestamp(status.updated_at),
-        "startedAt": iso_timestamp(status.started_at),
-        "completedAt": iso_timestamp(status.completed_at),
+        **progress_json(
+            total=status.total_records,
+            processed=status.processed_records,
+            failed=status.failed_records,
+            created_at=status.created_at,
+            updated_at=status.updated_at,
+            started_at=status.started_at,
+            completed_at=status.completed_at,
+        ),
         "summary": {
             "successfulRecords": status.successful_records,
             "errors": list(status.summary.errors),

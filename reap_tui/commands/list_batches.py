@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from reap_tui.commands.common import add_global_options
@@ -83,36 +82,36 @@ def entry_line(entry: Entry, *, utc: bool) -> str:
 
 def entry_json(entry: Entry) -> dict[str, Any]:
     """The documented camelCase names; absent values are null; times ISO 8601 in UTC."""
+    from reap_tui.report import iso_timestamp
+
     return {
         "batchId": entry.batch_id,
         "label": entry.label,
         "source": entry.source.value,
         "environment": entry.environment,
         "baseUrl": entry.base_url,
-        "addedAt": _iso(entry.added_at),
-        "uploadedAt": _iso(entry.uploaded_at),
+        "addedAt": iso_timestamp(entry.added_at),
+        "uploadedAt": iso_timestamp(entry.uploaded_at),
         "lastKnown": None if entry.snapshot is None else snapshot_json(entry.snapshot),
     }
 
 
 def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
+    """The saved times are in UTC already (the watch list stores them so)."""
+    from reap_tui.report import iso_timestamp, progress_json
+
     return {
         "phase": snapshot.phase.value,
         "status": snapshot.status,
-        "totalRecords": snapshot.total_records,
-        "processedRecords": snapshot.processed_records,
-        "failedRecords": snapshot.failed_records,
+        **progress_json(
+            total=snapshot.total_records,
+            processed=snapshot.processed_records,
+            failed=snapshot.failed_records,
+            created_at=snapshot.created_at,
+            updated_at=snapshot.updated_at,
+            started_at=snapshot.started_at,
+            completed_at=snapshot.completed_at,
+        ),
         "successfulRecords": snapshot.successful_records,
-        "createdAt": _iso(snapshot.created_at),
-        "updatedAt": _iso(snapshot.updated_at),
-        "startedAt": _iso(snapshot.started_at),
-        "completedAt": _iso(snapshot.completed_at),
-        "checkedAt": _iso(snapshot.checked_at),
+        "checkedAt": iso_timestamp(snapshot.checked_at),
     }
-
-
-def _iso(value: float | datetime | None) -> str | None:
-    if value is None:
-        return None
-    aware = datetime.fromtimestamp(value, tz=UTC) if isinstance(value, float) else value
-    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
