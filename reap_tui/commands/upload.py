@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.exitcodes import ExitCode
     from reap_tui.report import validation_lines
     from reap_tui.store import WatchListError
+    from reap_tui.store.model import LABEL_LIMIT
     from reap_tui.text import clean
     from reap_tui.uploading import begin_upload, read_batch_file
 
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     clock = SystemClock()
     watchlist = watchlist_from(args, clock)
-    label = clean(args.label, limit=80)
+    label = clean(args.label, limit=LABEL_LIMIT)
     try:
         pending, reused = begin_upload(
             watchlist,

@@ -13,6 +13,8 @@ from typing import Any
 from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.state import Phase, Source
 
+LABEL_LIMIT = 80  # characters: the longest label the dialogs and `upload` take
+
 
 @dataclass(frozen=True)
 class Snapshot:

@@ -17,9 +17,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.apikey import ApiKey
+from reap_tui.store.model import LABEL_LIMIT
 from reap_tui.text import clean
-
-LABEL_LIMIT = 80
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from reap_tui.batchfile import UnreadableFile
 from reap_tui.clock import Clock
 from reap_tui.report import failure_lines, validation_lines
 from reap_tui.store import Entry, WatchList, WatchListError
+from reap_tui.store.model import LABEL_LIMIT
 from reap_tui.text import clean
 from reap_tui.uploading import BatchFile, begin_upload, read_batch_file, send_upload
 
-LABEL_LIMIT = 80
 PRODUCTION = "production"
 
 
