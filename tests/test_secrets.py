@@ -90,14 +90,15 @@ def cli_session(home: Path, base_url: str, ids: dict[str, str]) -> str:
 
 def break_one_batch(monkeypatch: pytest.MonkeyPatch, batch_id: str) -> None:
     """A bug deep in the transport whose message carries the request's headers, key and all."""
-    real_send = httpx.AsyncClient.send
+    real_handle = httpx.AsyncHTTPTransport.handle_async_request
 
-    async def send(self: httpx.AsyncClient, request: httpx.Request, **options: Any) -> Any:
+    async def handle(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> Any:
         if batch_id in str(request.url):
             raise RuntimeError(f"transport bug; request headers were {dict(request.headers)}")
-        return await real_send(self, request, **options)
+        return await real_handle(self, request)
 
-    monkeypatch.setattr(httpx.AsyncClient, "send", send)
+    # The transport sees the request as sent, after the client has added the key.
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle)
 
 
 async def dashboard_session(app: DashboardApp, ids: dict[str, str], shots: Path) -> str:

@@ -112,6 +112,10 @@ class DashboardApp(App[None]):
         self._shut_down = False
         self._terminal_title = ""
         self.save_error = ""  # why the last save at shutdown failed, told after the screen closes
+        # Held, not queried: the timers may fire while the screen is being torn down.
+        self._banner = header.DashboardHeader(id="header")
+        self.table = BatchTable(id="batches")
+        self._detail_body = Static(id="detail-body")
         self.theme = config.theme
 
     def notify(
@@ -149,17 +153,13 @@ class DashboardApp(App[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield header.DashboardHeader(id="header")
+        yield self._banner
         with Horizontal(id="body"):
-            yield BatchTable(id="batches")
+            yield self.table
             with VerticalScroll(id="detail"):
-                yield Static(id="detail-body")
+                yield self._detail_body
         yield FilterBox(placeholder="filter: label, id or status (escape clears)", id="filter")
         yield Footer(compact=True, show_command_palette=False)
-
-    @property
-    def table(self) -> BatchTable:
-        return self.query_one(BatchTable)
 
     @property
     def engine(self) -> Engine:
@@ -266,8 +266,7 @@ class DashboardApp(App[None]):
     def _render_header(self) -> None:
         groups = counts.count_groups(self._states.values())
         health = self._engine.health if self._engine is not None else None
-        banner = self.query_one(header.DashboardHeader)
-        banner.show(
+        self._banner.show(
             header.header_text(
                 environment=self._config.environment,
                 key_state=self._key_state,
@@ -287,7 +286,7 @@ class DashboardApp(App[None]):
             self._driver.write(f"\x1b]2;{title}\x07")
 
     def _render_detail(self) -> None:
-        body = self.query_one("#detail-body", Static)
+        body = self._detail_body
         selected = self.table.selected_id
         state = self._states.get(selected) if selected else None
         if state is None:
