@@ -32,7 +32,7 @@ from reap_tui.state import Phase
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp
 from reap_tui.tui.cells import COLUMNS
-from reap_tui.tui.screens import AddBatchScreen, ConfirmScreen, HelpScreen
+from reap_tui.tui.screens import AddBatchScreen, ApiKeyScreen, ConfirmScreen, HelpScreen
 
 from .conftest import START
 from .tui_support import seeded, wait_for
@@ -364,3 +364,14 @@ async def test_ctrl_c_quits_like_q(demo: Demo) -> None:
         await pilot.press("ctrl+c")
         await pilot.pause(0.2)
         assert not app.is_running
+
+
+async def test_a_key_no_header_can_carry_is_refused_in_the_dialog(demo: Demo) -> None:
+    app, clock, _ = demo
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot, app, clock)
+        await pilot.press("k", *"sk-with space-123456", "enter")
+        assert isinstance(app.screen, ApiKeyScreen)
+        problem = str(app.screen.query_one("#key-problem", Static).content)
+        assert "Not usable" in problem and "space" in problem
+        assert "123456" not in app.export_screenshot()

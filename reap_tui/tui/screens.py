@@ -142,6 +142,7 @@ class ApiKeyScreen(ModalScreen[ApiKey | None]):
                 )
             )
             yield Input(password=True, placeholder="paste the key", id="key")
+            yield Static(id="key-problem")
             with Horizontal(classes="buttons"):
                 yield Button("Use key", variant="primary", id="use")
                 yield Button("Cancel", id="cancel")
@@ -150,6 +151,11 @@ class ApiKeyScreen(ModalScreen[ApiKey | None]):
     @on(Button.Pressed, "#use")
     def _submit(self) -> None:
         secret = ApiKey(self.query_one("#key", Input).value.strip())
+        if secret and secret.problem:
+            self.query_one("#key-problem", Static).update(
+                Text(f"Not usable: {secret.problem}.", style="bold red")
+            )
+            return
         self.dismiss(secret if secret else None)
 
     @on(Button.Pressed, "#cancel")
