@@ -1,20 +1,27 @@
 """The dashboard driven by keys until it is killed: for tests/test_durability.py.
 
-Run as `python -m tests.durability_driver WATCHLIST BASE_URL KEY LOG SEED IDS_FILE`: the real
-app (real engine against the sandbox, snapshots flushed every second) in Textual's headless
-driver. It adds each id of IDS_FILE through the add dialog (the id pasted) and now and then
-removes a row through the remove dialog, appending to LOG, in one `os.write` each, a line once
-the table shows the change: `+ id` (the row appeared), `? id` (about to confirm a removal),
-`- id` (the row is gone).
+Run as `python -m tests.durability_driver WATCHLIST BASE_URL KEY LOG SEED IDS_FILE KILL_AT`:
+the real app (real engine against the sandbox, snapshots flushed every second) in Textual's
+headless driver. It adds each id of IDS_FILE through the add dialog (the id pasted) and now and
+then removes a row through the remove dialog, appending to LOG, in one `os.write` each, a line
+once the table shows the change: `+ id` (the row appeared), `? id` (about to confirm a
+removal), `- id` (the row is gone). It kills itself with SIGKILL as it is about to write to a
+file of the watch list for the KILL_AT-th time (an add's, a removal's or a snapshot flush's
+write, of the list, its backup or a temp file): the moment at which a write that is not
+atomic would leave a cut or empty file behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import random
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -52,7 +59,33 @@ async def drive(app: DashboardApp, ids: list[str], log: int, rng: random.Random)
         await asyncio.Event().wait()  # keep polling and flushing snapshots until killed
 
 
-def main(watchlist: str, base_url: str, key: str, log_path: str, seed: str, ids: str) -> None:
+def kill_at_write(number: int, watchlist: Path) -> None:
+    """SIGKILL this process when it is about to write to a watch-list file for the
+    `number`-th time (a profile hook sees every call of a file's `write` method)."""
+    folder = watchlist.parent.resolve()
+    names = (watchlist.name, f".{watchlist.name}")
+    seen = 0
+
+    def hook(frame: FrameType, event: str, arg: Any) -> None:
+        nonlocal seen
+        if event != "c_call" or getattr(arg, "__name__", "") != "write":
+            return
+        target = getattr(arg, "__self__", None)
+        if not isinstance(target, io.IOBase) or target.closed:
+            return
+        written = Path(os.readlink(f"/proc/self/fd/{target.fileno()}"))
+        if written.parent == folder and written.name.startswith(names):
+            seen += 1
+            if seen == number:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    sys.setprofile(hook)
+
+
+def main(
+    watchlist: str, base_url: str, key: str, log_path: str, seed: str, ids: str, kill_at: str
+) -> None:
+    kill_at_write(int(kill_at), Path(watchlist))
     app = sandbox_dashboard(
         SystemClock(), base_url, key, [], Path(watchlist), speed=SPEED, flush_interval=0.0
     )

@@ -1,14 +1,17 @@
 """kill -9 the dashboard in the middle of adds, removes and snapshot writes: the watch list is
-still valid and holds every batch whose row the dashboard had shown.
+still valid and holds every batch whose row the dashboard had shown, and none it had shown
+as removed.
 
 The dashboard runs in Textual's headless driver in a subprocess (tests/durability_driver.py),
 so "acknowledged on screen" is read from the app's own table, exactly, rather than scraped
-from a terminal's byte stream. The app, its engine and its watch list are the real ones.
+from a terminal's byte stream. The app, its engine and its watch list are the real ones. Each
+session kills itself as it is about to write a watch-list file for the n-th time (n picked
+from a seeded random), which is where a write that is not atomic would leave a cut file: the
+kill lands inside a write every time, however fast the machine is.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -26,6 +29,7 @@ from .conftest import START
 
 SESSIONS = 4
 IDS_PER_SESSION = 30
+LAST_KILL_AT = 30  # writes: a few adds (each writes the list and its backup) and flushes in
 
 
 def batches(count: int) -> list[ScriptedBatch]:
@@ -37,15 +41,9 @@ def batches(count: int) -> list[ScriptedBatch]:
     ]
 
 
-def wait_for_first_add(log: Path, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while not (log.exists() and b"+" in log.read_bytes()):
-        assert process.poll() is None, "the dashboard exited before its first add"
-        assert time.monotonic() < deadline, "the dashboard added nothing in 60 s"
-        time.sleep(0.01)
-
-
 def read_log(log: Path, present: set[str], gone: set[str]) -> None:
+    if not log.exists():
+        return  # killed at its first write, before any row was shown
     for line in log.read_text().splitlines(keepends=True):
         if not line.endswith("\n"):
             continue  # cut by the kill: what it reports may not have happened
@@ -58,13 +56,12 @@ def read_log(log: Path, present: set[str], gone: set[str]) -> None:
             gone.add(batch_id)
 
 
-def test_kill_9_mid_session_keeps_every_acknowledged_batch(tmp_path: Path) -> None:
+def test_kill_9_mid_write_keeps_every_acknowledged_batch(tmp_path: Path) -> None:
     path = tmp_path / "watchlist.toml"
     rng = random.Random(20251008)
     scripted = batches(SESSIONS * IDS_PER_SESSION)
     present: set[str] = set()  # shown as added, and not since picked for removal
     gone: set[str] = set()  # shown as removed
-    snapshots = 0
     with SandboxServer(SystemClock(), speed=600, batches=scripted) as server:
         for session in range(SESSIONS):
             ids = tmp_path / f"ids{session}.txt"
@@ -78,6 +75,7 @@ def test_kill_9_mid_session_keeps_every_acknowledged_batch(tmp_path: Path) -> No
                 str(log),
                 str(session),
                 str(ids),
+                str(rng.randint(1, LAST_KILL_AT)),
             ]
             process = subprocess.Popen(
                 [sys.executable, "-m", "tests.durability_driver", *arguments],
@@ -87,19 +85,15 @@ def test_kill_9_mid_session_keeps_every_acknowledged_batch(tmp_path: Path) -> No
                 stderr=subprocess.PIPE,
             )
             try:
-                wait_for_first_add(log, process)
-                time.sleep(rng.uniform(0.0, 2.0))
+                _, stderr = process.communicate(timeout=600)
             finally:
-                os.kill(process.pid, signal.SIGKILL)
-                _, stderr = process.communicate(timeout=30)
-            assert b"Traceback" not in stderr, stderr.decode()
+                process.kill()  # only if it outlived the timeout
+                process.wait()
+            assert process.returncode == -signal.SIGKILL, stderr.decode()
 
             read_log(log, present, gone)
             entries = WatchList.open(path, FakeClock(START)).entries
             saved = {entry.batch_id for entry in entries}
-            snapshots += sum(entry.snapshot is not None for entry in entries)
             assert present <= saved, f"session {session}: shown as added, lost: {present - saved}"
             assert not gone & saved, f"session {session}: shown as removed, back: {gone & saved}"
             WatchList.open(path.with_name(path.name + ".bak"), FakeClock(START))
-    assert len(present) >= SESSIONS, "every session added at least one batch before its kill"
-    assert snapshots > 0, "snapshots were written between the adds"
