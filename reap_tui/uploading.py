@@ -93,7 +93,8 @@ def begin_upload(
 ) -> tuple[PendingUpload, bool]:
     """The pending upload to send, saved; True when it is an earlier one whose key is reused.
 
-    Raises WatchListError when the watch list cannot be written: then nothing may be sent.
+    Raises WatchListError or OSError when the watch list cannot be written: then nothing may
+    be sent.
     """
     proposed = PendingUpload(
         file_sha256=batch_file.sha256,
@@ -155,7 +156,7 @@ async def send_upload(
             added = watchlist.finish_upload(
                 pending, result.receipt.batch_id, label=label, uploaded_at=clock.now()
             )
-        except WatchListError as error:
+        except (WatchListError, OSError) as error:
             # The pending upload is still saved: uploading again gets this batch back.
             return UploadOutcome(result.receipt, None, None, True, save_problem=str(error))
         return UploadOutcome(result.receipt, None, added.entry, pending_kept=False)
@@ -164,7 +165,7 @@ async def send_upload(
     if failure.kind in OUTCOME_UNKNOWN:
         return UploadOutcome(None, failure, None, pending_kept=True)
     # If this cannot be saved, a later upload of the file reuses a key that created nothing.
-    with contextlib.suppress(WatchListError):
+    with contextlib.suppress(WatchListError, OSError):
         watchlist.abandon_upload(pending)
     return UploadOutcome(None, failure, None, pending_kept=False)
 

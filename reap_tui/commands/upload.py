@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
             label=label,
             clock=clock,
         )
-    except WatchListError as error:
+    except (WatchListError, OSError) as error:
         raise UsageError(
             f"nothing was uploaded: the pending upload cannot be saved: {error}"
         ) from None

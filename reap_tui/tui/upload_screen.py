@@ -207,7 +207,7 @@ class UploadScreen(ModalScreen[Entry | None]):
                 label=label,
                 clock=target.clock,
             )
-        except WatchListError as error:
+        except (WatchListError, OSError) as error:
             self._set_uploading(False)
             self._status(Text(f"Nothing was uploaded: {clean(str(error))}", style="red"))
             return
