@@ -34,12 +34,14 @@ class Column:
 
 
 # What needs attention comes first, so the left columns answer "is anything wrong?" at 80 wide.
+# "Next check" is wide enough that the next column starts past the edge at 80 columns (and
+# beside the detail pane at 120): a number cut in half on screen would be misread.
 COLUMNS: tuple[Column, ...] = (
     Column("label", "Label", 16),
     Column("status", "Status", fmt.STATUS_WIDTH),
     Column("progress", "Progress", 10),
     Column("failed", "Failed", 6),
-    Column("next", "Next check", 13),
+    Column("next", "Next check", 23),
     Column("done", "Done/Total", 11),
     Column("fail_rate", "Fail %", 6),
     Column("rate", "Rate", 9),
