@@ -142,7 +142,7 @@ async def test_a_401_stops_every_poller_on_that_key_at_once() -> None:
         await asyncio.wait_for(run.engine.wait_until_all_final(), timeout=30)
         assert all(s.phase is Phase.AUTH_REQUIRED for s in run.engine.states.values())
         unauthorized = [r for r in run.server.request_log if r.http_status == 401]
-        assert 1 <= len(unauthorized) <= 4, "only requests already in flight may still fail"
+        assert 0 < len(unauthorized) <= 4, "only requests already in flight may still fail"
         run.server.clear_log()
 
         run.engine.set_api_key(run.client, ApiKey(run.server.api_key))
