@@ -122,6 +122,8 @@ class RequestLimiter:
             await self._clock.sleep(wait)
 
 
+# Phases in which checks happen on their own.
+_AUTOMATIC = (Phase.WAITING_FIRST_CHECK, Phase.POLLING)
 # Phases the user can restart with a fresh 30-minute window.
 _RESTARTABLE = (Phase.TIMED_OUT, Phase.AUTH_REQUIRED, Phase.NOT_FOUND, Phase.STOPPED)
 
@@ -190,7 +192,7 @@ class BatchPoller:
         if phase is Phase.PAUSED:
             now = self._engine.clock.now()
             at = max(self._paused_next_at or now, self._soonest_automatic_check())
-            if self._window_over(now):
+            if self._past_window(now):
                 self._fresh_window()
             self._next_at = at
             self._update(
@@ -209,7 +211,7 @@ class BatchPoller:
     def stop_for_auth(self, failure: ApiFailure) -> None:
         """The key was refused: stop automatic checks (a batch paused, stopped or finished
         keeps its phase)."""
-        if self.state.phase not in (Phase.WAITING_FIRST_CHECK, Phase.POLLING):
+        if self.state.phase not in _AUTOMATIC:
             return
         self._next_at = None
         self._update(
@@ -268,6 +270,10 @@ class BatchPoller:
         if refused is None or manual:
             self._update(checking=True)
             async with engine.limiter.slot():
+                if not manual and self.state.phase not in _AUTOMATIC:
+                    # Paused (or stopped) while it waited its turn: the check is called off.
+                    self._update(checking=False)
+                    return
                 if not manual and self._past_window(engine.clock.now()):
                     # Its turn came after the window closed (another batch's Retry-After
                     # held every request): no automatic check is sent after the window.
@@ -368,10 +374,6 @@ class BatchPoller:
     def _past_window(self, now: float) -> bool:
         first = self.state.first_check_at
         return first is not None and now > first + self._engine.cadence.window
-
-    def _window_over(self, now: float) -> bool:
-        first = self.state.first_check_at
-        return first is not None and now >= first + self._engine.cadence.window
 
     def _fresh_window(self) -> None:
         self.state = dataclasses.replace(self.state, first_check_at=None)
