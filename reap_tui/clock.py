@@ -87,16 +87,6 @@ class FakeClock:
             self._now += max(0.0, seconds)
         self._wake_due()
 
-    def set(self, timestamp: float) -> None:
-        with self._lock:
-            self._now = max(self._now, timestamp)
-        self._wake_due()
-
-    @property
-    def sleeping(self) -> int:
-        with self._lock:
-            return sum(1 for _, _, future in self._sleepers if not future.done())
-
     def _wake_due(self) -> None:
         with self._lock:
             due: list[asyncio.Future[None]] = []

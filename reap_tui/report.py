@@ -79,10 +79,6 @@ def status_lines(status: BatchStatus, now: float, *, utc: bool = True) -> list[s
     failure_share = (
         f" ({fmt.percent(status.failed_records / processed, share=True)})" if processed > 0 else ""
     )
-    started = status.started_at
-    queue_wait = (started - status.created_at).total_seconds() if started else None
-    end = status.completed_at.timestamp() if status.completed_at else now
-    processing = end - started.timestamp() if started else None
     lines = [
         f"Batch       {clean(status.batch_id, limit=60)}",
         f"Status      {clean(status.status.text, limit=60).replace('_', ' ')}",
@@ -93,8 +89,8 @@ def status_lines(status: BatchStatus, now: float, *, utc: bool = True) -> list[s
         f"Started     {fmt.absolute(status.started_at, utc=utc)}",
         f"Updated     {fmt.absolute(status.updated_at, utc=utc)}",
         f"Completed   {fmt.absolute(status.completed_at, utc=utc)}",
-        f"Queue wait  {fmt.duration(queue_wait)}",
-        f"Processing  {fmt.duration(processing)}",
+        f"Queue wait  {fmt.duration(status.queue_wait)}",
+        f"Processing  {fmt.duration(status.processing_time(now))}",
     ]
     lines += [f"Anomaly     {clean(anomaly, limit=200)}" for anomaly in status.anomalies]
     lines += [f"Error       {clean(str(error), limit=200)}" for error in status.summary.errors]

@@ -126,21 +126,10 @@ class BatchState:
     @property
     def queue_wait(self) -> float | None:
         """How long the batch sat as pending: startedAt - createdAt."""
-        status = self.status
-        if status is None or status.started_at is None:
-            return None
-        return (status.started_at - status.created_at).total_seconds()
+        return self.status.queue_wait if self.status else None
 
     def processing_time(self, now: float) -> float | None:
-        status = self.status
-        if status is None or status.started_at is None:
-            return None
-        end = status.completed_at.timestamp() if status.completed_at else now
-        return max(0.0, end - status.started_at.timestamp())
+        return self.status.processing_time(now) if self.status else None
 
     def total_time(self, now: float) -> float | None:
-        status = self.status
-        if status is None:
-            return None
-        end = status.completed_at.timestamp() if status.completed_at else now
-        return max(0.0, end - status.created_at.timestamp())
+        return self.status.total_time(now) if self.status else None

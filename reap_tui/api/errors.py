@@ -24,17 +24,6 @@ class FailureKind(StrEnum):
     TIMEOUT = "timed out"
     MALFORMED = "malformed response"
 
-    @property
-    def is_transient(self) -> bool:
-        """Worth retrying later with back-off."""
-        return self in (
-            FailureKind.RATE_LIMITED,
-            FailureKind.SERVER_ERROR,
-            FailureKind.NETWORK,
-            FailureKind.TIMEOUT,
-            FailureKind.MALFORMED,
-        )
-
 
 @dataclass(frozen=True)
 class Explanation:

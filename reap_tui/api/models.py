@@ -75,6 +75,26 @@ class BatchStatus:
     def successful_records(self) -> int:
         return self.summary.successful_records
 
+    @property
+    def queue_wait(self) -> float | None:
+        """How long the batch sat as pending: startedAt - createdAt."""
+        if self.started_at is None:
+            return None
+        return (self.started_at - self.created_at).total_seconds()
+
+    def processing_time(self, now: float) -> float | None:
+        """From startedAt to completedAt, or to `now` while it runs."""
+        if self.started_at is None:
+            return None
+        return max(0.0, self._end(now) - self.started_at.timestamp())
+
+    def total_time(self, now: float) -> float | None:
+        """From createdAt to completedAt, or to `now` while it runs."""
+        return max(0.0, self._end(now) - self.created_at.timestamp())
+
+    def _end(self, now: float) -> float:
+        return self.completed_at.timestamp() if self.completed_at else now
+
 
 @dataclass(frozen=True)
 class UploadReceipt:
