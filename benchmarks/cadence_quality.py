@@ -21,15 +21,16 @@ from typing import Any
 from unittest import mock
 
 from benchmarks.fixtures import API_KEY, START, batch_id_of
-from reap_tui import cadence, polling
 from reap_tui.api.client import ReapClient
 from reap_tui.api.models import BatchStatus, StatusKind
-from reap_tui.cadence import CadenceConfig, Decision, History
 from reap_tui.clock import FakeClock
-from reap_tui.polling import Engine, WatchTarget
+from reap_tui.engine import cadence, polling
+from reap_tui.engine.cadence import CadenceConfig, Decision, History
+from reap_tui.engine.engine import Engine
+from reap_tui.engine.poller import WatchTarget
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.sandbox import SandboxServer, ScriptedBatch
 from reap_tui.sandbox.script import BatchTimeline
-from reap_tui.state import BatchState, Phase
 
 BATCHES = 200
 UPLOAD_SPREAD = 1800.0

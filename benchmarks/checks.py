@@ -32,8 +32,8 @@ def measure_reap_checks(
 ) -> dict[str, Any]:
     from benchmarks.bare_app import SCREEN_SIZE
     from benchmarks.dashboard import dashboard_app
-    from reap_tui.cadence import CadenceConfig
-    from reap_tui.polling import Limits
+    from reap_tui.engine.cadence import CadenceConfig
+    from reap_tui.engine.limiter import Limits
 
     cadence = dataclasses.replace(CadenceConfig().scaled(CHECK_SPEED), window=CHECK_WINDOW)
     limits = Limits(max_in_flight=MAX_IN_FLIGHT, per_second=FAST_RATE)

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from benchmarks.fixtures import API_KEY, ENVIRONMENT
 from reap_tui.api.client import ReapClient
-from reap_tui.cadence import CadenceConfig
 from reap_tui.clock import Clock, SystemClock
 from reap_tui.commands.dashboard import engine_factory
-from reap_tui.polling import Engine, Limits
-from reap_tui.state import BatchState
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.engine import Engine
+from reap_tui.engine.limiter import Limits
+from reap_tui.engine.state import BatchState
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.clock import SystemClock
+from reap_tui.engine.state import BatchState, Phase, Progress
 from reap_tui.sandbox import ScriptedBatch
-from reap_tui.state import BatchState, Phase, Progress, Source
 from reap_tui.store import Entry, Snapshot, WatchList
+from reap_tui.store.model import Source
 
 # 2025-10-08T11:40:00Z, the day of the documented examples (fake-clock scenarios start here).
 START = 1_759_923_600.0

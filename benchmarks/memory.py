@@ -27,8 +27,8 @@ def measure_reap(count: int, wall_budget: float) -> dict[str, Any]:
     from benchmarks.dashboard import dashboard_app
     from benchmarks.fixtures import API_KEY, START, endless_batches, write_watchlist
     from benchmarks.process_stats import peak_rss_mb, rss_mb
-    from reap_tui.cadence import CadenceConfig
     from reap_tui.clock import FakeClock
+    from reap_tui.engine.cadence import CadenceConfig
     from reap_tui.sandbox import SandboxServer
 
     clock = FakeClock(START)

@@ -13,7 +13,7 @@ from benchmarks import discipline, memory
 from benchmarks.fixtures import write_watchlist
 from benchmarks.isolated import run_isolated
 from benchmarks.report import Figure
-from reap_tui.polling import Limits
+from reap_tui.engine.limiter import Limits
 from reap_tui.sandbox import SandboxServer
 
 

@@ -10,12 +10,7 @@ from __future__ import annotations
 import hmac
 import os
 import stat
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from reap_tui.config import Settings
 
 _MASK = "••••"
 _MIN_LENGTH_TO_HINT = 12  # shorter keys show nothing of themselves at all
@@ -70,29 +65,8 @@ class ApiKeyError(Exception):
     """No usable key; the message says how to provide one."""
 
 
-def resolve_api_key(settings: Settings, environ: Mapping[str, str] = os.environ) -> ApiKey:
-    variable = settings.api.api_key_env
-    from_environment = environ.get(variable, "").strip()
-    if from_environment:
-        return _usable(ApiKey(from_environment), f"the {variable} environment variable")
-    config_path = settings.config_path
-    if settings.api.api_key is not None:
-        exposure = file_exposure(config_path)
-        if exposure:
-            problem, fix = exposure
-            raise ApiKeyError(
-                f"refusing the api_key in {config_path}: {problem}. "
-                f"Fix: {fix} (or set {variable} instead)"
-            )
-        return _usable(settings.api.api_key, f"api_key in {config_path}")
-    raise ApiKeyError(
-        f"no API key: set the {variable} environment variable, or put api_key under [api] in "
-        f"{config_path} and chmod 600 it. Keys are made in the Reap Dashboard: "
-        "Settings > Product Settings > KYC API Keys."
-    )
-
-
-def _usable(key: ApiKey, source: str) -> ApiKey:
+def usable_key(key: ApiKey, source: str) -> ApiKey:
+    """`key`, or ApiKeyError naming `source` when it cannot be sent as a header."""
     if key.problem:
         raise ApiKeyError(f"refusing the key from {source}: {key.problem}")
     return key

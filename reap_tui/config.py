@@ -8,6 +8,7 @@ the documented cadence are refused unless the API host is loopback (`validate_fo
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -18,8 +19,8 @@ from typing import Any, Literal
 import platformdirs
 
 from reap_tui.api.hosts import ENVIRONMENTS, UnsafeBaseUrl, check_base_url, is_loopback_url
-from reap_tui.apikey import ApiKey
-from reap_tui.cadence import CadenceConfig
+from reap_tui.apikey import ApiKey, ApiKeyError, file_exposure, usable_key
+from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.text import clean
 
 Environment = Literal["sandbox", "production", "staging"]
@@ -302,3 +303,27 @@ def _unknown_key(path: Path, section: str | None, key: str) -> ConfigError:
         hint = f'; did you mean "{close[0]}"?' if close else ""
     dotted = f"{section}.{key}" if section else key
     return ConfigError(f"unknown key {shown!r}{hint}", file=path, key=dotted)
+
+
+def resolve_api_key(settings: Settings, environ: Mapping[str, str] = os.environ) -> ApiKey:
+    """The key from the environment variable the settings name, else from a private
+    config.toml (as ssh treats private keys); ApiKeyError says how to provide one."""
+    variable = settings.api.api_key_env
+    from_environment = environ.get(variable, "").strip()
+    if from_environment:
+        return usable_key(ApiKey(from_environment), f"the {variable} environment variable")
+    config_path = settings.config_path
+    if settings.api.api_key is not None:
+        exposure = file_exposure(config_path)
+        if exposure:
+            problem, fix = exposure
+            raise ApiKeyError(
+                f"refusing the api_key in {config_path}: {problem}. "
+                f"Fix: {fix} (or set {variable} instead)"
+            )
+        return usable_key(settings.api.api_key, f"api_key in {config_path}")
+    raise ApiKeyError(
+        f"no API key: set the {variable} environment variable, or put api_key under [api] in "
+        f"{config_path} and chmod 600 it. Keys are made in the Reap Dashboard: "
+        "Settings > Product Settings > KYC API Keys."
+    )

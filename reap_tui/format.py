@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from reap_tui.api.models import StatusKind
-from reap_tui.state import BatchState, Phase
+from reap_tui.engine.state import BatchState, Phase
 
 NONE = "—"
 _SPARKS = "▁▂▃▄▅▆▇█"

@@ -14,12 +14,14 @@ from typing import Any, TextIO
 from reap_tui import format as fmt
 from reap_tui.api.client import ReapClient
 from reap_tui.api.ids import short_id
-from reap_tui.cadence import CadenceConfig
 from reap_tui.clock import Clock, to_datetime
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.engine import Engine
+from reap_tui.engine.limiter import Limits
+from reap_tui.engine.poller import WatchTarget
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.exitcodes import ExitCode, exit_code_for_failure
-from reap_tui.polling import Engine, Limits, WatchTarget
 from reap_tui.report import iso_timestamp, status_json
-from reap_tui.state import BatchState, Phase
 from reap_tui.text import clean
 
 

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from reap_tui.clock import Clock, FakeClock
 from reap_tui.sandbox import SandboxServer
+
+# One profile for the whole suite: no wall-clock health checks or deadlines (a busy machine
+# must not fail a test), a fixed example budget, and the same examples on every run in CI.
+settings.register_profile(
+    "reap-tui",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=bool(os.environ.get("CI")),
+    print_blob=True,
+)
+settings.load_profile("reap-tui")
 
 # 2025-10-08T11:40:00Z, the day of the documented examples.
 START = 1_759_923_600.0

@@ -13,10 +13,10 @@ from textual.widgets import Static
 
 from reap_tui.api.client import ReapClient, Timeouts
 from reap_tui.apikey import ApiKey
-from reap_tui.cadence import CadenceConfig
 from reap_tui.clock import Clock
 from reap_tui.commands.dashboard import engine_factory
-from reap_tui.polling import Limits
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.limiter import Limits
 from reap_tui.store import WatchList
 from reap_tui.store.watchlist import DEFAULT_FLUSH_INTERVAL
 from reap_tui.tui.app import DashboardApp, DashboardConfig

@@ -8,11 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from reap_tui.api.client import ReapClient
-from reap_tui.cadence import CadenceConfig
 from reap_tui.clock import FakeClock
-from reap_tui.polling import Engine, Limits, WatchTarget
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.engine import Engine
+from reap_tui.engine.limiter import Limits
+from reap_tui.engine.poller import WatchTarget
+from reap_tui.engine.state import BatchState
 from reap_tui.sandbox import RequestRecord, SandboxServer, ScriptedBatch
-from reap_tui.state import BatchState
 
 from .conftest import START
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
-from reap_tui.cadence import CadenceConfig
+from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.sandbox import Fault, ScriptedBatch
 from reap_tui.sandbox.demo import HOSTILE_MESSAGE, HOSTILE_SUMMARY_ERRORS
 from reap_tui.sandbox.script import StatusSpelling

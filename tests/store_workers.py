@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 from reap_tui.clock import SystemClock
-from reap_tui.state import Phase
+from reap_tui.engine.state import Phase
 from reap_tui.store import Snapshot, WatchList
 
 KEEP = 10  # the writer keeps the list about this long, so every save stays small

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reap_tui.apikey import ApiKey, ApiKeyError, resolve_api_key
-from reap_tui.config import Settings, load_settings
+from reap_tui.apikey import ApiKey, ApiKeyError
+from reap_tui.config import Settings, load_settings, resolve_api_key
 
 SECRET = "rk_test_8f2b9c1d4e5a6f70"
 

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reap_tui import cadence
 from reap_tui.api.errors import ApiFailure, FailureKind, failure_from_response, transport_failure
 from reap_tui.api.models import BatchStatus
 from reap_tui.api.parser import parse_batch_status
-from reap_tui.cadence import CadenceConfig, History
-from reap_tui.state import Phase
+from reap_tui.engine import cadence
+from reap_tui.engine.cadence import CadenceConfig, History
+from reap_tui.engine.state import Phase
 
 from .test_api_parser import body
 

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reap_tui.apikey import ApiKey
-from reap_tui.cadence import CadenceConfig
-from reap_tui.polling import Limits, WatchTarget
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.limiter import Limits
+from reap_tui.engine.poller import WatchTarget
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.sandbox import Fault, ScriptedBatch
-from reap_tui.state import BatchState, Phase
 
 from .conftest import START
 from .engine_support import close_run, make_run, max_in_any_second, watch_all

@@ -21,8 +21,8 @@ import pytest
 from textual.pilot import Pilot
 
 from reap_tui.clock import Clock, FakeClock, SystemClock
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.sandbox import FaultKind, RequestRecord, SandboxServer
-from reap_tui.state import BatchState, Phase
 from reap_tui.tui.app import DashboardApp
 
 from .cli_support import ROOT, user_env

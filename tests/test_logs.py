@@ -11,8 +11,8 @@ import pytest
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
 from reap_tui.clock import SystemClock
+from reap_tui.engine.engine import Engine
 from reap_tui.logs import REDACTED, RedactSecrets, start_logging
-from reap_tui.polling import Engine
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 
 from .cli_support import run_cli

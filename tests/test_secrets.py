@@ -16,10 +16,10 @@ import pytest
 
 from reap_tui.clock import FakeClock, SystemClock
 from reap_tui.commands.dashboard import demo_app
+from reap_tui.engine.state import Phase
 from reap_tui.logs import start_logging
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 from reap_tui.sandbox.demo import HOSTILE_MESSAGE, demo_batches
-from reap_tui.state import Phase
 from reap_tui.tui.app import DashboardApp
 
 from .cli_support import run_cli

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from reap_tui.clock import FakeClock
-from reap_tui.state import Phase, Source
+from reap_tui.engine.state import Phase
 from reap_tui.store import Snapshot, WatchList
 from reap_tui.store import watchlist as watchlist_module
+from reap_tui.store.model import Source
 
 from .conftest import START
 

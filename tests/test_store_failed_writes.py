@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reap_tui.clock import FakeClock
-from reap_tui.state import Phase
+from reap_tui.engine.state import Phase
 from reap_tui.store import Snapshot, WatchList
 from reap_tui.store import watchlist as watchlist_module
 

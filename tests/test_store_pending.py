@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from reap_tui.clock import FakeClock
-from reap_tui.state import Source
 from reap_tui.store import PendingUpload, WatchList, WatchListError
+from reap_tui.store.model import Source
 
 from .conftest import START
 

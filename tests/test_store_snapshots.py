@@ -7,8 +7,8 @@ from pathlib import Path
 
 from reap_tui.api.parser import parse_batch_status
 from reap_tui.clock import FakeClock
-from reap_tui.snapshots import initial_state, snapshot_of
-from reap_tui.state import BatchState, Phase
+from reap_tui.engine.snapshots import initial_state, snapshot_of
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.store import WatchList
 
 from .conftest import START

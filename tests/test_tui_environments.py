@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reap_tui.clock import FakeClock
-from reap_tui.state import BatchState
+from reap_tui.engine.state import BatchState
 from reap_tui.store import WatchList
 
 from .conftest import START

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from reap_tui import format as fmt
 from reap_tui.api.errors import failure_from_response
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
-from reap_tui.snapshots import initial_state, snapshot_of
-from reap_tui.state import BatchState, Phase, Progress, Source
-from reap_tui.store.model import Entry
+from reap_tui.engine.snapshots import initial_state, snapshot_of
+from reap_tui.engine.state import BatchState, Phase, Progress
+from reap_tui.store.model import Entry, Source
 from reap_tui.tui.counts import count_groups, terminal_title
 from reap_tui.tui.notices import notices_for
 from reap_tui.tui.ordering import COLUMN_ORDERS, SORT_CYCLE, matches, next_sort, ordered_ids
@@ -130,7 +130,7 @@ def test_next_check_says_why_there_is_none() -> None:
 
 def test_format_and_snapshots_load_no_textual() -> None:
     code = (
-        "import sys, reap_tui.format, reap_tui.snapshots; "
+        "import sys, reap_tui.format, reap_tui.engine.snapshots; "
         "sys.exit(any(m.split('.')[0] == 'textual' for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -12,9 +12,9 @@ from textual.widgets import Input
 
 from reap_tui.api.errors import failure_from_response
 from reap_tui.clock import FakeClock
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.sandbox.demo import HOSTILE_MESSAGE, HOSTILE_SUMMARY_ERRORS
 from reap_tui.sandbox.wire import json_bytes
-from reap_tui.state import BatchState, Phase
 from reap_tui.tui.detail_render import render_detail
 
 from .conftest import START

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.clock import FakeClock
-from reap_tui.state import BatchState, Phase
+from reap_tui.engine.state import BatchState, Phase
 
 from .conftest import START
 from .tui_support import stub_app, wait_for

@@ -19,6 +19,7 @@ from textual.widgets import Button, Static
 
 from reap_tui.clock import FakeClock
 from reap_tui.commands.dashboard import demo_app
+from reap_tui.engine.state import Phase
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 from reap_tui.sandbox.demo import (
     COMPLETED_ID,
@@ -28,7 +29,6 @@ from reap_tui.sandbox.demo import (
     demo_batches,
     demo_labels,
 )
-from reap_tui.state import Phase
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp
 from reap_tui.tui.cells import COLUMNS

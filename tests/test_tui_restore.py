@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reap_tui.api.client import ReapClient
-from reap_tui.cadence import CadenceConfig
 from reap_tui.clock import FakeClock
 from reap_tui.commands.dashboard import engine_factory
-from reap_tui.polling import Limits
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.limiter import Limits
+from reap_tui.engine.state import Phase
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
-from reap_tui.state import Phase
 from reap_tui.store import Snapshot, WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig
 

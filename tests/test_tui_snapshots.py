@@ -17,9 +17,9 @@ from textual.pilot import Pilot
 from reap_tui.api.errors import failure_from_response
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary, find_anomalies
 from reap_tui.clock import FakeClock
+from reap_tui.engine.state import BatchState, CheckRecord, Phase, Progress
 from reap_tui.sandbox.demo import HOSTILE_MESSAGE
 from reap_tui.sandbox.wire import json_bytes
-from reap_tui.state import BatchState, CheckRecord, Phase, Progress
 
 from .conftest import START
 from .tui_support import stub_app

@@ -14,13 +14,14 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
 from reap_tui.api.client import ReapClient
-from reap_tui.cadence import CadenceConfig
 from reap_tui.clock import FakeClock
 from reap_tui.commands.dashboard import engine_factory
-from reap_tui.polling import Limits
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.limiter import Limits
+from reap_tui.engine.state import Phase
 from reap_tui.sandbox import Fault, FaultPlan, SandboxServer
-from reap_tui.state import Phase, Source
 from reap_tui.store import WatchList
+from reap_tui.store.model import Source
 from reap_tui.tui.app import DashboardApp, DashboardConfig
 from reap_tui.tui.upload_screen import CsvTree, UploadScreen
 

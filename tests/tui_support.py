@@ -12,9 +12,11 @@ from textual.pilot import Pilot
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
 from reap_tui.clock import FakeClock
-from reap_tui.polling import EngineHealth, WatchTarget
-from reap_tui.state import BatchState, Source
+from reap_tui.engine.engine import EngineHealth
+from reap_tui.engine.poller import WatchTarget
+from reap_tui.engine.state import BatchState
 from reap_tui.store import Entry, WatchList
+from reap_tui.store.model import Source
 from reap_tui.tui.app import DashboardApp, DashboardConfig
 
 STUB_URL = "http://127.0.0.1:9"

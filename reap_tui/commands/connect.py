@@ -9,14 +9,14 @@ from pathlib import Path
 
 from reap_tui.api.client import DEFAULT_UPLOAD_TIMEOUT, ReapClient
 from reap_tui.api.hosts import is_loopback_url
-from reap_tui.apikey import ApiKey, ApiKeyError, resolve_api_key
-from reap_tui.cadence import CadenceConfig
+from reap_tui.apikey import ApiKey, ApiKeyError
 from reap_tui.clock import Clock
 from reap_tui.commands.common import NoApiKey, UsageError
 from reap_tui.commands.context import settings_from, target_from
-from reap_tui.config import ConfigError, Settings, validate_for_host
+from reap_tui.config import ConfigError, Settings, resolve_api_key, validate_for_host
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.limiter import Limits
 from reap_tui.logs import RedactSecrets, start_logging
-from reap_tui.polling import Limits
 
 
 @dataclass(frozen=True)

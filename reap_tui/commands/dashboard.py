@@ -12,18 +12,19 @@ from pathlib import Path
 
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
-from reap_tui.cadence import CadenceConfig
 from reap_tui.clock import Clock, SystemClock
 from reap_tui.commands.common import UsageError
 from reap_tui.commands.connect import connection_from
 from reap_tui.commands.context import settings_from, watchlist_from
 from reap_tui.config import Settings
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.engine import Engine
+from reap_tui.engine.limiter import Limits
+from reap_tui.engine.state import BatchState
 from reap_tui.exitcodes import ExitCode
 from reap_tui.logs import start_logging
-from reap_tui.polling import Engine, Limits
 from reap_tui.sandbox import SandboxServer
 from reap_tui.sandbox.demo import DEMO_MISSING_ID, DEMO_SPEED, demo_batches, demo_labels
-from reap_tui.state import BatchState
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig, EngineFactory
 from reap_tui.tui.header import NO_KEY

@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.commands.context import saving, settings_from, target_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
     from reap_tui.idlist import UnusableIdList, parse_id_list
-    from reap_tui.state import Source
     from reap_tui.store import Entry
+    from reap_tui.store.model import Source
     from reap_tui.text import clean
 
     path = Path(args.file)

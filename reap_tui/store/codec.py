@@ -12,7 +12,7 @@
     uploaded_at = ...                     # optional
 
     [batch.snapshot]                      # optional: the last known state
-    phase = "polling"                     # a reap_tui.state.Phase value
+    phase = "polling"                     # a reap_tui.engine.state.Phase value
     status = "in_progress"                # optional, like every key below
     total_records = 19
     processed_records = 7
@@ -52,9 +52,9 @@ import tomli_w
 
 from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.clock import to_datetime
-from reap_tui.state import Phase, Source
+from reap_tui.engine.state import Phase
 from reap_tui.store.errors import WatchListError
-from reap_tui.store.model import Entry, InvalidEntry, PendingUpload, Snapshot
+from reap_tui.store.model import Entry, InvalidEntry, PendingUpload, Snapshot, Source
 
 SCHEMA_VERSION = 1
 HEADER = "# reap-tui watch list; edit it only while reap-tui is closed.\n"

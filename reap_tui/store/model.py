@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from reap_tui.api.ids import InvalidBatchId, parse_batch_id
-from reap_tui.state import Phase, Source
+from reap_tui.engine.state import Phase
 
 LABEL_LIMIT = 80  # characters: the longest label the dialogs and `upload` take
+
+
+class Source(StrEnum):
+    """How a batch came to be watched."""
+
+    MANUAL = "manual"
+    UPLOAD = "upload"
 
 
 @dataclass(frozen=True)

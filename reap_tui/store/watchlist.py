@@ -22,7 +22,6 @@ import filelock
 import platformdirs
 
 from reap_tui.clock import Clock, to_datetime
-from reap_tui.state import Source
 from reap_tui.store.atomic import (
     make_private_folder,
     remove_stale_temp_files,
@@ -30,7 +29,7 @@ from reap_tui.store.atomic import (
 )
 from reap_tui.store.codec import Document, Item, decode, encode
 from reap_tui.store.errors import WatchListError, WatchListUnavailable, backup_path
-from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Snapshot
+from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Snapshot, Source
 
 DEFAULT_FLUSH_INTERVAL = 5.0
 LOCK_TIMEOUT = 10.0

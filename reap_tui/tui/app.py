@@ -25,9 +25,10 @@ from textual.widgets import DataTable, Footer, Input, Static
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
 from reap_tui.clock import Clock
-from reap_tui.polling import Engine, WatchTarget
-from reap_tui.snapshots import initial_state, snapshot_of
-from reap_tui.state import BatchState
+from reap_tui.engine.engine import Engine
+from reap_tui.engine.poller import WatchTarget
+from reap_tui.engine.snapshots import initial_state, snapshot_of
+from reap_tui.engine.state import BatchState
 from reap_tui.store import Entry, Snapshot, WatchList, WatchListError
 from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices

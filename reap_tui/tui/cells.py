@@ -13,7 +13,7 @@ from rich.text import Text
 
 from reap_tui import format as fmt
 from reap_tui.api.ids import short_id
-from reap_tui.state import BatchState
+from reap_tui.engine.state import BatchState
 from reap_tui.text import clean
 
 TONE_STYLES: dict[fmt.Tone, str] = {

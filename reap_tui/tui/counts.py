@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from reap_tui import format as fmt
-from reap_tui.state import BatchState
+from reap_tui.engine.state import BatchState
 from reap_tui.tui.ordering import ATTENTION
 
 Group = tuple[str, str, fmt.Tone]  # symbol, words, tone

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from reap_tui import format as fmt
 from reap_tui.api.errors import ApiFailure
-from reap_tui.state import BatchState
+from reap_tui.engine.state import BatchState
 from reap_tui.text import clean
 from reap_tui.tui.cells import bar_text, status_text
 

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from reap_tui import format as fmt
 from reap_tui.api.errors import ApiFailure
-from reap_tui.polling import EngineHealth
+from reap_tui.engine.engine import EngineHealth
 from reap_tui.tui.cells import TONE_STYLES
 from reap_tui.tui.counts import Group
 

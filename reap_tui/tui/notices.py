@@ -9,7 +9,7 @@ from typing import Literal
 from reap_tui import format as fmt
 from reap_tui.api.ids import short_id
 from reap_tui.api.models import StatusKind
-from reap_tui.state import BatchState, Phase
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.text import clean
 
 Severity = Literal["information", "warning", "error"]

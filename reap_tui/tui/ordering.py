@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reap_tui import format as fmt
-from reap_tui.state import BatchState
+from reap_tui.engine.state import BatchState
 
 SortKey = Callable[[BatchState], tuple[object, ...]]
 

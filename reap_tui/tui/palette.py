@@ -12,7 +12,7 @@ from textual.content import Content
 
 from reap_tui import format as fmt
 from reap_tui.api.ids import short_id
-from reap_tui.state import BatchState
+from reap_tui.engine.state import BatchState
 from reap_tui.text import clean
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from rich.text import Text
 from textual.widgets import DataTable
 
-from reap_tui.state import BatchState
+from reap_tui.engine.state import BatchState
 from reap_tui.tui import cells
 from reap_tui.tui.ordering import SortOrder, matches, ordered_ids
 

@@ -39,11 +39,6 @@ class Phase(StrEnum):
         return self in (Phase.COMPLETED, Phase.FAILED, Phase.NOT_FOUND)
 
 
-class Source(StrEnum):
-    MANUAL = "manual"
-    UPLOAD = "upload"
-
-
 @dataclass(frozen=True)
 class Progress:
     at: float

@@ -1,30 +1,19 @@
-"""The engine: one poller per watched batch, running the cadence policy under shared limits.
-
-Pollers publish immutable BatchState snapshots through a callback; the dashboard and the
-headless printer only ever see those. No Textual here.
-"""
+"""One watched batch: runs the cadence policy in its own task and publishes what it sees."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
-import math
-import random
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from reap_tui import cadence
 from reap_tui.api.client import CheckResult, ReapClient
 from reap_tui.api.errors import ApiFailure, FailureKind
 from reap_tui.api.models import StatusKind, find_regressions
-from reap_tui.apikey import ApiKey
-from reap_tui.cadence import CadenceConfig, Decision
-from reap_tui.clock import Clock
-from reap_tui.logs import protect_in_logs
-from reap_tui.state import (
+from reap_tui.engine import cadence
+from reap_tui.engine.cadence import Decision
+from reap_tui.engine.state import (
     HISTORY_LIMIT,
     RECENT_CHECKS_LIMIT,
     BatchState,
@@ -33,15 +22,10 @@ from reap_tui.state import (
     Progress,
 )
 
+if TYPE_CHECKING:
+    from reap_tui.engine.engine import Engine
+
 log = logging.getLogger("reap_tui.engine")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Shared by every poller, so a thousand batches never hammer the API."""
-
-    max_in_flight: int = 4
-    per_second: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -51,75 +35,6 @@ class WatchTarget:
     label: str = ""
     uploaded_at: float | None = None
     initial: BatchState | None = None
-
-
-@dataclass(frozen=True)
-class EngineHealth:
-    in_flight: int
-    requests_made: int
-    last_failure: ApiFailure | None
-    last_failure_at: float | None
-
-
-class _Request:
-    """One request's passage through the limiter: when it ended, once it has."""
-
-    def __init__(self) -> None:
-        self.ended = asyncio.Event()
-        self.ended_at = 0.0
-
-
-class RequestLimiter:
-    """At most `max_in_flight` requests at once; starts spread 1/`per_second` apart; and a
-    request starts only a second after the one `per_second` requests before it has ended, so
-    that no second ever holds more than `per_second` arrivals at the server, however the
-    network bunches them up. First come, first served."""
-
-    def __init__(self, clock: Clock, limits: Limits) -> None:
-        self._clock = clock
-        self._in_flight_slots = asyncio.Semaphore(limits.max_in_flight)
-        self._spacing = 1.0 / limits.per_second
-        self._recent: deque[_Request] = deque(maxlen=max(1, math.floor(limits.per_second)))
-        self._start_order = asyncio.Lock()
-        self._last_start: float | None = None
-        self._held_until = float("-inf")
-        self.in_flight = 0
-        self.requests_made = 0
-
-    def hold_until(self, at: float) -> None:
-        """The server asked for quiet (Retry-After): no request of any batch starts before `at`."""
-        self._held_until = max(self._held_until, at)
-
-    @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        async with self._in_flight_slots:
-            async with self._start_order:
-                await self._wait_for_turn()
-                request = _Request()
-                self._recent.append(request)
-                self._last_start = self._clock.now()
-            self.in_flight += 1
-            self.requests_made += 1
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
-                request.ended_at = self._clock.now()
-                request.ended.set()
-
-    async def _wait_for_turn(self) -> None:
-        if self._last_start is not None:
-            await self._sleep_until(self._last_start + self._spacing)
-        if len(self._recent) == self._recent.maxlen:
-            oldest = self._recent[0]
-            await oldest.ended.wait()
-            await self._sleep_until(oldest.ended_at + 1.0)
-        await self._sleep_until(self._held_until)
-
-    async def _sleep_until(self, at: float) -> None:
-        wait = at - self._clock.now()
-        if wait > 0:
-            await self._clock.sleep(wait)
 
 
 # Phases in which checks happen on their own.
@@ -386,136 +301,3 @@ class BatchPoller:
         if last is None:
             return now
         return max(now, last + self._engine.cadence.interval_min)
-
-
-class Engine:
-    """Owns every poller and the limits they share."""
-
-    def __init__(
-        self,
-        *,
-        clock: Clock,
-        on_state: Callable[[BatchState], None],
-        cadence: CadenceConfig | None = None,
-        limits: Limits | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.clock = clock
-        self.cadence = cadence or CadenceConfig()
-        self.rng = rng or random.Random()
-        self.limiter = RequestLimiter(clock, limits or Limits())
-        self._on_state = on_state
-        self._pollers: dict[str, BatchPoller] = {}
-        self._auth_refused: dict[int, ApiFailure] = {}
-        self._last_failure: ApiFailure | None = None
-        self._last_failure_at: float | None = None
-        self._changed = asyncio.Event()
-
-    # -- watching --------------------------------------------------------------------------
-
-    def watch(self, target: WatchTarget) -> None:
-        """Start polling a batch (must be called inside the running event loop)."""
-        if target.batch_id in self._pollers:
-            return
-        poller = BatchPoller(target, self)
-        self._pollers[target.batch_id] = poller
-        poller.start()
-
-    def unwatch(self, batch_id: str) -> None:
-        poller = self._pollers.pop(batch_id, None)
-        if poller is not None and poller.task is not None:
-            poller.task.cancel()
-
-    @property
-    def states(self) -> Mapping[str, BatchState]:
-        return {batch_id: poller.state for batch_id, poller in self._pollers.items()}
-
-    @property
-    def health(self) -> EngineHealth:
-        return EngineHealth(
-            in_flight=self.limiter.in_flight,
-            requests_made=self.limiter.requests_made,
-            last_failure=self._last_failure,
-            last_failure_at=self._last_failure_at,
-        )
-
-    # -- user actions ----------------------------------------------------------------------
-
-    def check_now(self, batch_id: str) -> None:
-        self._each((batch_id,), BatchPoller.check_now)
-
-    def check_all(self) -> None:
-        self._each(self._pollers, BatchPoller.check_now)
-
-    def pause(self, batch_id: str) -> None:
-        self._each((batch_id,), BatchPoller.pause)
-
-    def resume(self, batch_id: str) -> None:
-        self._each((batch_id,), BatchPoller.resume)
-
-    def pause_all(self) -> None:
-        self._each(self._pollers, BatchPoller.pause)
-
-    def resume_all(self) -> None:
-        paused = [b for b, p in self._pollers.items() if p.state.phase is Phase.PAUSED]
-        self._each(paused, BatchPoller.resume)
-
-    def set_label(self, batch_id: str, label: str) -> None:
-        poller = self._pollers.get(batch_id)
-        if poller is not None:
-            poller.set_label(label)
-
-    def set_api_key(self, client: ReapClient, api_key: ApiKey | None) -> None:
-        """A new key for `client`: every batch stopped for authentication on it resumes."""
-        client.set_api_key(api_key.reveal() if api_key else None)
-        if api_key:
-            protect_in_logs(api_key.reveal())
-        self._auth_refused.pop(id(client), None)
-        stopped = [
-            batch_id
-            for batch_id, poller in self._pollers.items()
-            if poller.target.client is client and poller.state.phase is Phase.AUTH_REQUIRED
-        ]
-        self._each(stopped, BatchPoller.resume)
-
-    def _each(self, batch_ids: Iterable[str], action: Callable[[BatchPoller], None]) -> None:
-        for batch_id in list(batch_ids):
-            poller = self._pollers.get(batch_id)
-            if poller is not None:
-                action(poller)
-
-    # -- what pollers report -----------------------------------------------------------------
-
-    def publish(self, state: BatchState) -> None:
-        self._changed.set()
-        self._on_state(state)
-
-    def note_failure(self, failure: ApiFailure, at: float) -> None:
-        self._last_failure, self._last_failure_at = failure, at
-
-    def auth_blocked(self, client: ReapClient) -> ApiFailure | None:
-        """The 401 that stopped `client`'s key, until a new key is set."""
-        return self._auth_refused.get(id(client))
-
-    def auth_failed(self, client: ReapClient, failure: ApiFailure) -> None:
-        """A 401 stops every poller sharing the key at once: no storm of 401s."""
-        self._auth_refused[id(client)] = failure
-        for poller in self._pollers.values():
-            if poller.target.client is client:
-                poller.stop_for_auth(failure)
-
-    # -- lifetime ----------------------------------------------------------------------------
-
-    async def wait_until_all_final(self) -> None:
-        while not all(p.state.phase.is_final for p in self._pollers.values()):
-            self._changed.clear()
-            await self._changed.wait()
-
-    async def aclose(self) -> None:
-        """Cancel every poller and wait for each: no request outlives the engine."""
-        pollers = list(self._pollers.values())
-        self._pollers.clear()
-        tasks = [p.task for p in pollers if p.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary, find_anomalies
-from reap_tui.state import BatchState, Phase
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.store.model import Entry, Snapshot
 
 # Stopped for a reason a restart may have cured (a new key, a new run): check again.

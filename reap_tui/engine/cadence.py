@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from reap_tui.api.errors import ApiFailure, FailureKind
 from reap_tui.api.models import BatchStatus, StatusKind
-from reap_tui.state import Phase
+from reap_tui.engine.state import Phase
 
 # Aim a check this long after a predicted completion, so it is seen as done.
 COMPLETION_MARGIN = 2.0

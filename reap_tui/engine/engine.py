@@ -1,0 +1,163 @@
+"""The engine: one poller per watched batch, running the cadence policy under shared limits.
+
+Pollers publish immutable BatchState snapshots through a callback; the dashboard and the
+headless printer only ever see those. No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from reap_tui.api.client import ReapClient
+from reap_tui.api.errors import ApiFailure
+from reap_tui.apikey import ApiKey
+from reap_tui.clock import Clock
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.limiter import Limits, RequestLimiter
+from reap_tui.engine.poller import BatchPoller, WatchTarget
+from reap_tui.engine.state import BatchState, Phase
+from reap_tui.logs import protect_in_logs
+
+
+@dataclass(frozen=True)
+class EngineHealth:
+    in_flight: int
+    requests_made: int
+    last_failure: ApiFailure | None
+    last_failure_at: float | None
+
+
+class Engine:
+    """Owns every poller and the limits they share."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        on_state: Callable[[BatchState], None],
+        cadence: CadenceConfig | None = None,
+        limits: Limits | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.clock = clock
+        self.cadence = cadence or CadenceConfig()
+        self.rng = rng or random.Random()
+        self.limiter = RequestLimiter(clock, limits or Limits())
+        self._on_state = on_state
+        self._pollers: dict[str, BatchPoller] = {}
+        self._auth_refused: dict[int, ApiFailure] = {}
+        self._last_failure: ApiFailure | None = None
+        self._last_failure_at: float | None = None
+        self._changed = asyncio.Event()
+
+    # -- watching --------------------------------------------------------------------------
+
+    def watch(self, target: WatchTarget) -> None:
+        """Start polling a batch (must be called inside the running event loop)."""
+        if target.batch_id in self._pollers:
+            return
+        poller = BatchPoller(target, self)
+        self._pollers[target.batch_id] = poller
+        poller.start()
+
+    def unwatch(self, batch_id: str) -> None:
+        poller = self._pollers.pop(batch_id, None)
+        if poller is not None and poller.task is not None:
+            poller.task.cancel()
+
+    @property
+    def states(self) -> Mapping[str, BatchState]:
+        return {batch_id: poller.state for batch_id, poller in self._pollers.items()}
+
+    @property
+    def health(self) -> EngineHealth:
+        return EngineHealth(
+            in_flight=self.limiter.in_flight,
+            requests_made=self.limiter.requests_made,
+            last_failure=self._last_failure,
+            last_failure_at=self._last_failure_at,
+        )
+
+    # -- user actions ----------------------------------------------------------------------
+
+    def check_now(self, batch_id: str) -> None:
+        self._each((batch_id,), BatchPoller.check_now)
+
+    def check_all(self) -> None:
+        self._each(self._pollers, BatchPoller.check_now)
+
+    def pause(self, batch_id: str) -> None:
+        self._each((batch_id,), BatchPoller.pause)
+
+    def resume(self, batch_id: str) -> None:
+        self._each((batch_id,), BatchPoller.resume)
+
+    def pause_all(self) -> None:
+        self._each(self._pollers, BatchPoller.pause)
+
+    def resume_all(self) -> None:
+        paused = [b for b, p in self._pollers.items() if p.state.phase is Phase.PAUSED]
+        self._each(paused, BatchPoller.resume)
+
+    def set_label(self, batch_id: str, label: str) -> None:
+        poller = self._pollers.get(batch_id)
+        if poller is not None:
+            poller.set_label(label)
+
+    def set_api_key(self, client: ReapClient, api_key: ApiKey | None) -> None:
+        """A new key for `client`: every batch stopped for authentication on it resumes."""
+        client.set_api_key(api_key.reveal() if api_key else None)
+        if api_key:
+            protect_in_logs(api_key.reveal())
+        self._auth_refused.pop(id(client), None)
+        stopped = [
+            batch_id
+            for batch_id, poller in self._pollers.items()
+            if poller.target.client is client and poller.state.phase is Phase.AUTH_REQUIRED
+        ]
+        self._each(stopped, BatchPoller.resume)
+
+    def _each(self, batch_ids: Iterable[str], action: Callable[[BatchPoller], None]) -> None:
+        for batch_id in list(batch_ids):
+            poller = self._pollers.get(batch_id)
+            if poller is not None:
+                action(poller)
+
+    # -- what pollers report -----------------------------------------------------------------
+
+    def publish(self, state: BatchState) -> None:
+        self._changed.set()
+        self._on_state(state)
+
+    def note_failure(self, failure: ApiFailure, at: float) -> None:
+        self._last_failure, self._last_failure_at = failure, at
+
+    def auth_blocked(self, client: ReapClient) -> ApiFailure | None:
+        """The 401 that stopped `client`'s key, until a new key is set."""
+        return self._auth_refused.get(id(client))
+
+    def auth_failed(self, client: ReapClient, failure: ApiFailure) -> None:
+        """A 401 stops every poller sharing the key at once: no storm of 401s."""
+        self._auth_refused[id(client)] = failure
+        for poller in self._pollers.values():
+            if poller.target.client is client:
+                poller.stop_for_auth(failure)
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    async def wait_until_all_final(self) -> None:
+        while not all(p.state.phase.is_final for p in self._pollers.values()):
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def aclose(self) -> None:
+        """Cancel every poller and wait for each: no request outlives the engine."""
+        pollers = list(self._pollers.values())
+        self._pollers.clear()
+        tasks = [p.task for p in pollers if p.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
