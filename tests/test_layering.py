@@ -17,6 +17,7 @@ import pytest
         "reap_tui.engine.limiter",
         "reap_tui.engine.poller",
         "reap_tui.engine.state",
+        "reap_tui.engine.imports",
         "reap_tui.format",
         "reap_tui.report",
         "reap_tui.engine.snapshots",

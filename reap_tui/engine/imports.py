@@ -1,0 +1,410 @@
+"""An import's numbers, from the states of its batches and the clock's now: a pure function.
+
+An import is a named group of batches in upload order. Reap's processor works through a
+business's batches in that order at a shared ~7 records/s and picks pending batches up every
+10 minutes, so an import of many batches runs for hours, its batches mostly waiting.
+
+Throughput is the rate of the import's *sum* of processed records, measured over a long window
+(an hour by default) ending at the latest observation. Each batch's processed count is a
+piecewise-linear curve through its checks; the sum of those curves is what is measured. A long
+window averages in the idle minutes between one batch's end and the next pickup, which a
+short one would miss (it would see the processor's full speed and promise too early a finish);
+and a batch that stops moving only lowers the sum's slope, it does not zero it. Until some
+progress has been seen over `min_measured_span`, Reap's documented rate stands in.
+
+Progress a batch made before its first non-pending check is spread back from that check at the
+slope of its history (else the documented rate), never before the last check that saw it
+pending; a history cut short at HISTORY_LIMIT bounds the window instead. A batch only ever seen
+finished (added to the import after the fact) adds to the totals but not to the measurement.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reap_tui.api.models import StatusKind
+from reap_tui.engine.state import HISTORY_LIMIT, BatchState, Phase
+
+# Reap's example repo: the processor handles about 7 records/s, shared by a business's batches.
+DEFAULT_RATE = 7.0
+
+
+class BatchGroup(StrEnum):
+    """Where a batch of an import stands, as counted on the import's row."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in progress"
+    COMPLETED = "completed"
+    COMPLETED_WITH_FAILURES = "completed with failures"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    """Not followed to its end: timed out, paused, stopped, waiting for a key, not found, or a
+    status Reap does not document."""
+
+
+class ImportState(StrEnum):
+    WORKING = "working"
+    STALLED = "stalled"
+    FINISHED = "finished"
+    FINISHED_WITH_FAILURES = "finished with failures"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ImportRules:
+    """The import's settings, in seconds and records per second."""
+
+    stall_after: float = 900.0
+    """No progress in any batch for this long: the import is stalled."""
+    pickup_interval: float = 600.0
+    """Reap picks pending batches up this often."""
+    default_rate: float = DEFAULT_RATE
+    throughput_window: float = 3600.0
+    min_measured_span: float = 60.0
+
+    def scaled(self, speed: float) -> ImportRules:
+        """Durations divided and the rate multiplied by `speed` (a sandbox at `--speed`)."""
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        return ImportRules(
+            stall_after=self.stall_after / speed,
+            pickup_interval=self.pickup_interval / speed,
+            default_rate=self.default_rate * speed,
+            throughput_window=self.throughput_window / speed,
+            min_measured_span=self.min_measured_span / speed,
+        )
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    pending: int = 0
+    in_progress: int = 0
+    completed: int = 0
+    completed_with_failures: int = 0
+    failed: int = 0
+    stopped: int = 0
+
+    def of(self, group: BatchGroup) -> int:
+        return int(getattr(self, _FIELD_OF_GROUP[group]))
+
+
+_FIELD_OF_GROUP = {group: group.name.lower() for group in BatchGroup}
+
+
+@dataclass(frozen=True)
+class ImportNumbers:
+    """An import at one moment. Times are clock seconds since the epoch; durations seconds.
+
+    Record counts cover the batches whose totals are known (`unknown_batches` are not);
+    `remaining_records` excludes batches that ended (a failed batch's unprocessed records
+    will not be processed). `predicted_starts` has one entry per batch, in order: for a
+    pending batch whose batches ahead are all known, when it should start; else None.
+    """
+
+    batches: int
+    by_group: BatchCounts
+    groups: tuple[BatchGroup, ...]
+    total_records: int
+    processed_records: int
+    successful_records: int
+    failed_records: int
+    remaining_records: int
+    unknown_batches: int
+    failure_rate: float | None
+    throughput: float
+    throughput_measured: bool
+    eta: float | None
+    finish_at: float | None
+    predicted_starts: tuple[float | None, ...]
+    last_progress_at: float | None
+    since_progress: float | None
+    stalled: bool
+    state: ImportState
+
+    @property
+    def percent_done(self) -> float | None:
+        if self.total_records <= 0:
+            return None
+        return 100.0 * self.processed_records / self.total_records
+
+
+def batch_group(state: BatchState) -> BatchGroup:
+    status = state.status
+    if state.phase is Phase.NOT_FOUND:
+        return BatchGroup.STOPPED
+    if status is not None and status.kind is StatusKind.COMPLETED:
+        failed = status.failed_records > 0
+        return BatchGroup.COMPLETED_WITH_FAILURES if failed else BatchGroup.COMPLETED
+    if status is not None and status.kind is StatusKind.FAILED:
+        return BatchGroup.FAILED
+    if state.phase not in (Phase.WAITING_FIRST_CHECK, Phase.POLLING):
+        return BatchGroup.STOPPED
+    if status is None or status.kind is StatusKind.PENDING:
+        return BatchGroup.PENDING
+    if status.kind is StatusKind.IN_PROGRESS:
+        return BatchGroup.IN_PROGRESS
+    return BatchGroup.STOPPED
+
+
+_ENDED = (BatchGroup.COMPLETED, BatchGroup.COMPLETED_WITH_FAILURES, BatchGroup.FAILED)
+
+
+def _ended(state: BatchState, group: BatchGroup) -> bool:
+    """Nothing more will be processed in this batch."""
+    return group in _ENDED or state.phase is Phase.NOT_FOUND
+
+
+def import_numbers(
+    states: Sequence[BatchState],
+    now: float,
+    rules: ImportRules | None = None,
+    *,
+    planned_records: Mapping[str, int] | None = None,
+) -> ImportNumbers:
+    """The numbers of the import made of `states`, in upload order. `planned_records` gives the
+    rows each batch was uploaded with (by batch id), used until its first status arrives."""
+    rules = rules or ImportRules()
+    planned = planned_records or {}
+    groups = tuple(batch_group(state) for state in states)
+    counts = BatchCounts(**{_FIELD_OF_GROUP[g]: n for g, n in Counter(groups).items()})
+    records = [_records(state, planned.get(state.batch_id)) for state in states]
+    remaining: list[int | None] = [
+        0 if _ended(state, group) else (None if r is None else r.total - r.processed)
+        for state, group, r in zip(states, groups, records, strict=True)
+    ]
+    known = [r for r in records if r is not None]
+    total = sum(r.total for r in known)
+    processed = sum(r.processed for r in known)
+    failed = sum(r.failed for r in known)
+    left = sum(n for n in remaining if n is not None)
+
+    curves = [_curve(state, rules.default_rate) for state in states]
+    observed_at = max((t for s in states if (t := _observed_at(s)) is not None), default=None)
+    rate, measured = _throughput(curves, observed_at, rules)
+
+    ended = bool(states) and all(_ended(s, g) for s, g in zip(states, groups, strict=True))
+    changes = [_last_change(s, c) for s, c in zip(states, curves, strict=True)]
+    last_progress = max((t for t in changes if t is not None), default=None)
+    since_progress = _since_progress(states, last_progress, now)
+    stalled = not ended and since_progress is not None and since_progress >= rules.stall_after
+    start_from = observed_at if observed_at is not None else now
+    schedule = (
+        _schedule(states, groups, remaining, changes, rate, measured, start_from, now, rules)
+        if rate > 0
+        else None
+    )
+
+    unknown = sum(1 for n in remaining if n is None)
+    eta: float | None = None
+    finish_at: float | None = None
+    if ended or (states and left == 0 and unknown == 0):
+        eta = 0.0
+        finish_at = last_progress if last_progress is not None else now
+    elif schedule is not None and left > 0:
+        eta = max(0.0, schedule.finish - now)
+        finish_at = now + eta
+
+    return ImportNumbers(
+        batches=len(states),
+        by_group=counts,
+        groups=groups,
+        total_records=total,
+        processed_records=processed,
+        successful_records=sum(r.successful for r in known),
+        failed_records=failed,
+        remaining_records=left,
+        unknown_batches=unknown,
+        failure_rate=None if processed <= 0 else failed / processed,
+        throughput=rate,
+        throughput_measured=measured,
+        eta=eta,
+        finish_at=finish_at,
+        predicted_starts=schedule.starts if schedule else (None,) * len(states),
+        last_progress_at=last_progress,
+        since_progress=since_progress,
+        stalled=stalled,
+        state=_overall(states, groups, ended, stalled),
+    )
+
+
+@dataclass(frozen=True)
+class _Records:
+    total: int
+    processed: int
+    failed: int
+    successful: int
+
+
+def _records(state: BatchState, planned: int | None) -> _Records | None:
+    """A batch's counts, clamped so they add up even when the server's do not."""
+    status = state.status
+    if status is None:
+        return None if planned is None else _Records(max(0, planned), 0, 0, 0)
+    total = max(0, status.total_records)
+    processed = min(max(0, status.processed_records), total)
+    failed = min(max(0, status.failed_records), processed)
+    successful = min(max(0, status.successful_records), processed - failed)
+    return _Records(total, processed, failed, successful)
+
+
+# A check's outcome when it found the batch pending (the status's documented spelling).
+_PENDING = StatusKind.PENDING.value
+
+
+@dataclass(frozen=True)
+class _Curve:
+    """A batch's processed count over time: linear between the (time, processed) knots, flat
+    before the first and after the last. `known_from` is where a history cut short begins."""
+
+    knots: tuple[tuple[float, float], ...]
+    known_from: float = float("-inf")
+
+    @property
+    def rises(self) -> bool:
+        return len(self.knots) >= 2 and self.knots[-1][1] > self.knots[0][1]
+
+
+def _curve(state: BatchState, default_rate: float) -> _Curve:
+    knots = tuple((p.at, float(p.processed)) for p in state.history)
+    if not knots or knots[0][1] <= 0:
+        return _Curve(knots)
+    first_at, first = knots[0]
+    if len(state.history) >= HISTORY_LIMIT:
+        return _Curve(knots, known_from=first_at)
+    seen_pending = [c.at for c in state.recent_checks if c.at <= first_at and c.outcome == _PENDING]
+    if len(knots) == 1 and not seen_pending and state.status and state.status.kind.is_final:
+        return _Curve(knots)  # only ever seen finished: not watched working
+    last_at, last = knots[-1]
+    slope = (last - first) / (last_at - first_at) if last_at > first_at else 0.0
+    began = first_at - first / (slope if slope > 0 else default_rate)
+    if seen_pending:
+        began = max(began, max(seen_pending))
+    return _Curve(((began, 0.0), *knots))
+
+
+def _value_at(curve: _Curve, at: float) -> float:
+    knots = curve.knots
+    index = bisect.bisect_right(knots, (at, float("inf")))
+    if index == 0:
+        return knots[0][1]
+    if index == len(knots):
+        return knots[-1][1]
+    (t0, v0), (t1, v1) = knots[index - 1], knots[index]
+    return v0 + (v1 - v0) * (at - t0) / (t1 - t0) if t1 > t0 else v1
+
+
+def _observed_at(state: BatchState) -> float | None:
+    """When the batch's counts were last seen."""
+    times = [state.history[-1].at] if state.history else []
+    if state.status is not None and state.failure is None and state.last_checked_at is not None:
+        times.append(state.last_checked_at)
+    return max(times, default=None)
+
+
+def _throughput(
+    curves: Sequence[_Curve], observed_at: float | None, rules: ImportRules
+) -> tuple[float, bool]:
+    rising = [c for c in curves if c.rises]
+    if observed_at is None or not rising:
+        return rules.default_rate, False
+    start = max(
+        min(c.knots[0][0] for c in rising),
+        observed_at - rules.throughput_window,
+        *(c.known_from for c in curves),
+    )
+    span = observed_at - start
+    if span < rules.min_measured_span:
+        return rules.default_rate, False
+    done = sum(_value_at(c, observed_at) - _value_at(c, start) for c in curves if c.knots)
+    return max(0.0, done / span), True
+
+
+def _last_change(state: BatchState, curve: _Curve) -> float | None:
+    """When the batch was last seen moving: the first check at its latest count. A batch with
+    no history (restored from the watch list) counts from its last check if it had started."""
+    knots = curve.knots
+    if knots:
+        return next(at for at, value in knots if value >= knots[-1][1])
+    status = state.status
+    if status is None or status.kind in (StatusKind.PENDING, StatusKind.UNKNOWN):
+        return None
+    return state.last_checked_at
+
+
+def _since_progress(
+    states: Sequence[BatchState], last_progress: float | None, now: float
+) -> float | None:
+    """Time since any batch last progressed, or, before any did, since the import began."""
+    if last_progress is None:
+        starts = [t for s in states for t in (s.uploaded_at, s.first_check_at) if t is not None]
+        if not starts:
+            return None
+        last_progress = min(starts)
+    return max(0.0, now - last_progress)
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    starts: tuple[float | None, ...]
+    finish: float
+
+
+def _schedule(
+    states: Sequence[BatchState],
+    groups: Sequence[BatchGroup],
+    remaining: Sequence[int | None],
+    changes: Sequence[float | None],
+    rate: float,
+    measured: bool,
+    start_from: float,
+    now: float,
+    rules: ImportRules,
+) -> _Schedule:
+    """The batches in order at the import's rate, from the latest observation: each pending batch
+    starts when the records ahead of it are done, and nothing is predicted past a batch of
+    unknown size. Until the rate is measured (a measured rate has Reap's pickup waits in it), a
+    pending batch with nothing left ahead waits for the pickup after the processing went idle."""
+    starts: list[float | None] = []
+    cursor = start_from
+    known = True
+    idle_since: float | None = None
+    unfinished_ahead = False
+    for state, group, left, changed in zip(states, groups, remaining, changes, strict=True):
+        if group is BatchGroup.PENDING and known:
+            free = idle_since if idle_since is not None else _entered_at(state)
+            if not (measured or unfinished_ahead or free is None):
+                cursor = max(cursor, free + rules.pickup_interval)
+            cursor = max(cursor, now)
+            starts.append(cursor)
+        else:
+            starts.append(None)
+        if left is None:
+            known = False
+        else:
+            cursor += left / rate
+        unfinished_ahead = unfinished_ahead or left != 0
+        if left == 0 and changed is not None:
+            idle_since = changed if idle_since is None else max(idle_since, changed)
+    return _Schedule(tuple(starts), cursor)
+
+
+def _entered_at(state: BatchState) -> float | None:
+    return state.uploaded_at if state.uploaded_at is not None else state.first_check_at
+
+
+def _overall(
+    states: Sequence[BatchState], groups: Sequence[BatchGroup], ended: bool, stalled: bool
+) -> ImportState:
+    if not ended:
+        return ImportState.STALLED if stalled else ImportState.WORKING
+    if any(g is BatchGroup.FAILED for g in groups) or any(
+        s.phase is Phase.NOT_FOUND for s in states
+    ):
+        return ImportState.FAILED
+    if any(g is BatchGroup.COMPLETED_WITH_FAILURES for g in groups):
+        return ImportState.FINISHED_WITH_FAILURES
+    return ImportState.FINISHED
