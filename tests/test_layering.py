@@ -26,6 +26,7 @@ import pytest
         "reap_tui.store",
         "reap_tui.config",
         "reap_tui.batchfile",
+        "reap_tui.chunking",
         "reap_tui.uploading",
         "reap_tui.commands.status",
         "reap_tui.commands.watch",
