@@ -6,10 +6,10 @@ import statistics
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import discipline, memory
+from benchmarks import discipline, memory, terminal
 from benchmarks.fixtures import write_watchlist
 from benchmarks.isolated import run_isolated
 from benchmarks.report import Figure
@@ -28,6 +28,7 @@ class Settings:
     discipline_size: int = 1000
     discipline_seconds: float = 12.0
     memory_wall_budget: float = 150.0
+    terminal: terminal.TerminalSettings = field(default_factory=terminal.TerminalSettings)
 
     @classmethod
     def quick(cls, sizes: tuple[int, ...]) -> Settings:
@@ -42,6 +43,7 @@ class Settings:
             discipline_size=max(sizes),
             discipline_seconds=3.0,
             memory_wall_budget=8.0,
+            terminal=terminal.TerminalSettings.quick(),
         )
 
 
@@ -316,6 +318,37 @@ def request_discipline(context: Context) -> list[Figure]:
     ]
 
 
+def real_terminal(context: Context) -> list[Figure]:
+    figures = []
+    for count in context.settings.sizes:
+        progress(f"real terminal, {count} batches at the documented cadence")
+        watchlist = context.watchlist(count, all_final=False, saved=False)
+        figures += terminal.checks(
+            context.server, context.folder, watchlist, count, context.settings.terminal
+        )
+    return figures
+
+
+def no_key(context: Context) -> list[Figure]:
+    count = max(context.settings.sizes)
+    progress(f"no key, {count} batches")
+    watchlist = context.watchlist(count, all_final=False, saved=False)
+    return terminal.no_key(
+        context.server, context.folder, watchlist, count, context.settings.terminal
+    )
+
+
+def real_startup(context: Context) -> list[Figure]:
+    progress("real start-up, in a terminal")
+    return terminal.startup(
+        context.server,
+        context.folder,
+        lambda count: context.watchlist(count, all_final=False),
+        context.settings.sizes,
+        context.settings.terminal,
+    )
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Context], list[Figure]]], ...] = (
     ("startup", startup),
     ("checks", checks),
@@ -323,4 +356,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Context], list[Figure]]], ...] = (
     ("memory", memory_use),
     ("cadence", cadence_quality),
     ("discipline", request_discipline),
+    ("terminal", real_terminal),
+    ("nokey", no_key),
+    ("terminal-startup", real_startup),
 )

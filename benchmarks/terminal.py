@@ -1,0 +1,217 @@
+"""The dashboard as a user runs it: `reap-tui` in a real (pseudo-)terminal against the sandbox
+at the documented cadence, measured from outside (CPU of the whole process from /proc,
+checks from the sandbox's own request log), beside baselines run the same way in the same run.
+
+- checks: CPU per check of the dashboard, of a bare asyncio + httpx loop making the same
+  requests at the same rate, and of a bare Textual `DataTable` app updating one row per request;
+  how many checks a second the dashboard reaches (the rate cap is 5/s).
+- no key: the dashboard started without an API key: requests sent, share of a core.
+- start-up: launch to the first frame showing the saved rows, beside the bare app with the same
+  rows; CPU and resident memory at that frame.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.fixtures import API_KEY, batch_ids
+from benchmarks.pty_process import PtyProcess, process_cpu_seconds
+from benchmarks.report import Figure
+from reap_tui.engine.limiter import Limits
+from reap_tui.sandbox import SandboxServer
+
+TERMINAL_SIZE = (160, 45)
+FIRST_ROW = "Import part 0"  # the labels of saved batches (fixtures.write_watchlist)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class TerminalSettings:
+    warm_up: float = 30.0  # past start-up and the first round of checks of 100 batches
+    window: float = 40.0
+    no_key_window: float = 20.0
+    startup_runs: int = 2
+    startup_extra_sizes: tuple[int, ...] = (10_000,)
+
+    @classmethod
+    def quick(cls) -> TerminalSettings:
+        return cls(warm_up=6.0, window=6.0, no_key_window=4.0, startup_runs=1,
+                   startup_extra_sizes=())  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Window:
+    cpu_seconds: float
+    checks: int
+    seconds: float
+
+    @property
+    def cpu_per_check(self) -> float:
+        return self.cpu_seconds / max(1, self.checks)
+
+    @property
+    def checks_per_second(self) -> float:
+        return self.checks / self.seconds
+
+    @property
+    def core_percent(self) -> float:
+        return 100.0 * self.cpu_seconds / self.seconds
+
+
+def user_environment(folder: Path, *, key: str | None) -> dict[str, str]:
+    """A user's environment with nothing of this machine's reap-tui settings in it."""
+    home = folder / "home"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local/share"),
+        "XDG_STATE_HOME": str(home / ".local/state"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(ROOT),
+    }
+    if key is not None:
+        env["REAP_API_KEY"] = key
+    return env
+
+
+def dashboard(base_url: str, watchlist: str, folder: Path, *, key: str | None) -> PtyProcess:
+    command = [sys.executable, "-m", "reap_tui", "--base-url", base_url, "--watchlist", watchlist]
+    return PtyProcess(command, env=user_environment(folder, key=key), size=TERMINAL_SIZE)
+
+
+def bare(mode: str, *args: object, folder: Path) -> PtyProcess:
+    """A baseline (`bare_terminal`) on a terminal of the same size (the loop draws nothing)."""
+    command = [sys.executable, "-m", "benchmarks.bare_terminal", mode, *map(str, args)]
+    env = user_environment(folder, key=None)
+    return PtyProcess(command, env=env, size=TERMINAL_SIZE, cwd=str(ROOT))
+
+
+def fresh_copy(watchlist: str, folder: Path) -> str:
+    """A copy of a prepared watch list for one run, so no run sees what another saved."""
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=folder))
+    copy = run / "watchlist.toml"
+    shutil.copyfile(watchlist, copy)
+    return str(copy)
+
+
+def measure_window(
+    cpu: Callable[[], float], server: SandboxServer, ids: set[str], warm_up: float, seconds: float
+) -> Window:
+    time.sleep(warm_up)
+    began, cpu_before = time.time(), cpu()
+    time.sleep(seconds)
+    ended, cpu_after = time.time(), cpu()
+    checks = sum(
+        1 for record in server.request_log if began <= record.at < ended and record.batch_id in ids
+    )
+    return Window(cpu_after - cpu_before, checks, ended - began)
+
+
+def checks(server: SandboxServer, folder: Path, watchlist: str, count: int,
+           settings: TerminalSettings) -> list[Figure]:  # fmt: skip
+    ids = set(batch_ids(count))
+    app = dashboard(server.base_url, fresh_copy(watchlist, folder), folder, key=API_KEY)
+    try:
+        app.wait_for(FIRST_ROW)
+        reap = measure_window(app.cpu_seconds, server, ids, settings.warm_up, settings.window)
+    finally:
+        app.close()
+    rate = max(0.5, reap.checks_per_second)
+    loop = bare("loop", server.base_url, count, rate, folder=folder)
+    try:
+        loop_window = measure_window(loop.cpu_seconds, server, ids, 3.0, settings.window)
+    finally:
+        loop.close(quit_keys="")
+    table = bare("table", server.base_url, count, rate, folder=folder)
+    try:
+        table.wait_for(FIRST_ROW)
+        table_window = measure_window(table.cpu_seconds, server, ids, 5.0, settings.window)
+    finally:
+        table.close()
+    baseline = loop_window.cpu_per_check * 1000
+    value = reap.cpu_per_check * 1000
+    cap = Limits().per_second
+    reaches_cap = count >= 1000
+    return [
+        Figure("real terminal", count, f"CPU per check, dashboard ({reap.checks} checks)",
+               value, "ms", baseline, "bare httpx loop", "<= 2x", value <= 2 * baseline),
+        Figure("real terminal", count,
+               f"CPU per check, bare DataTable ({table_window.checks} checks)",
+               table_window.cpu_per_check * 1000, "ms", baseline, "bare httpx loop", "", None),
+        Figure("real terminal", count, "checks per second, dashboard", reap.checks_per_second,
+               "/s", cap, "rate cap", "= cap" if reaches_cap else "",
+               reap.checks_per_second >= 0.95 * cap if reaches_cap else None),
+        Figure("real terminal", count, "CPU, dashboard", reap.core_percent, "% of a core",
+               loop_window.core_percent, "bare httpx loop", "", None),
+    ]  # fmt: skip
+
+
+def no_key(server: SandboxServer, folder: Path, watchlist: str, count: int,
+           settings: TerminalSettings) -> list[Figure]:  # fmt: skip
+    ids = set(batch_ids(count))
+    app = dashboard(server.base_url, fresh_copy(watchlist, folder), folder, key=None)
+    try:
+        app.wait_for(FIRST_ROW)
+        window = measure_window(app.cpu_seconds, server, ids, 5.0, settings.no_key_window)
+    finally:
+        app.close()
+    return [
+        Figure("no key", count, f"requests sent in {window.seconds:.0f} s", window.checks,
+               "requests", 0, "none possible", "0", window.checks == 0),
+        Figure("no key", count, "CPU", window.core_percent, "% of a core", None, "", "< 1%",
+               window.core_percent < 1.0),
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FirstFrame:
+    seconds: float
+    cpu_seconds: float
+    rss_mb: float
+
+
+def first_frame(process: PtyProcess) -> FirstFrame:
+    try:
+        shown_at = process.wait_for(FIRST_ROW)
+        cpu = process_cpu_seconds(process.pid)
+        rss, peak = process.memory_mb()
+        return FirstFrame(shown_at - process.launched_at, cpu, max(rss, peak))
+    finally:
+        process.close()
+
+
+def startup(server: SandboxServer, folder: Path, watchlist: Callable[[int], str],
+            counts: tuple[int, ...], settings: TerminalSettings) -> list[Figure]:  # fmt: skip
+    figures = []
+    for count in (*counts, *settings.startup_extra_sizes):
+        reap, plain = [], []
+        for _ in range(settings.startup_runs):
+            copy = fresh_copy(watchlist(count), folder)
+            reap.append(first_frame(dashboard(server.base_url, copy, folder, key=API_KEY)))
+            plain.append(first_frame(bare("startup", count, folder=folder)))
+        best = min(reap, key=lambda frame: frame.seconds)
+        base = min(plain, key=lambda frame: frame.seconds)
+        ratio_target = count == 1000
+        figures += [
+            Figure("real start-up", count, "launch to first frame, wall", best.seconds, "s",
+                   base.seconds, "bare app", "<= 1.2x" if ratio_target else
+                   ("< 3 s" if count >= 10_000 else ""),
+                   best.seconds <= 1.2 * base.seconds if ratio_target else
+                   (best.seconds < 3.0 if count >= 10_000 else None)),
+            Figure("real start-up", count, "CPU at first frame", best.cpu_seconds, "s",
+                   base.cpu_seconds, "bare app", "", None),
+            Figure("real start-up", count, "resident memory at first frame", best.rss_mb, "MB",
+                   base.rss_mb, "bare app", "< 150 MB" if count >= 10_000 else "",
+                   best.rss_mb < 150 if count >= 10_000 else None),
+        ]  # fmt: skip
+    return figures
