@@ -71,12 +71,44 @@ def test_countdown_and_due() -> None:
     assert fmt.countdown(None, NOW) == "—"
 
 
+@pytest.mark.parametrize(
+    ("left", "shown"),
+    [
+        (59, "in 59s"),
+        (60, "in 1m"),
+        (119, "in 1m"),
+        (185, "in 3m"),
+        (1799, "in 29m"),
+        (3600, "in 1h 00m"),
+        (3900, "in 1h 05m"),
+    ],
+)
+def test_countdown_shows_seconds_only_in_the_last_minute(left: float, shown: str) -> None:
+    assert fmt.countdown(NOW + left, NOW) == shown
+
+
+def test_a_countdown_changes_once_a_minute_until_its_last_minute() -> None:
+    """Half an hour counted down second by second: every change before the last minute falls
+    on a whole minute, so the one-second tick redraws such a row 29 times, not 1,740."""
+    at = NOW + 1800
+    changes = [
+        second
+        for second in range(1, 1800)
+        if fmt.countdown(at, NOW + second) != fmt.countdown(at, NOW + second - 1)
+    ]
+    last_minute = [second for second in changes if 1800 - second < 60]
+    before = [second for second in changes if 1800 - second >= 60]
+    assert before == list(range(1, 1740, 60))  # 30m -> 29m at the first second, and so on
+    assert last_minute == list(range(1741, 1800))  # 59s, 58s, ... 1s
+
+
 def test_numbers() -> None:
     assert fmt.count(1234567) == "1,234,567"
     assert fmt.percent(0.0625, share=True) == "6.2%"
     assert fmt.rate(1204.4) == "1,204/min"
     assert fmt.rate(0.5) == "0.5/min"
-    assert fmt.eta(125) == "~2m 05s"
+    assert fmt.eta(125) == "~2m"
+    assert fmt.eta(42) == "~42s"
 
 
 def test_absolute_time_in_utc_names_the_zone() -> None:
