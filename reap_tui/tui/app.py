@@ -104,6 +104,7 @@ class DashboardApp(App[None]):
         self._sort: SortOrder = SORT_CYCLE[0]
         self._reverse = False
         self._states: dict[str, BatchState] = {}
+        self._counts = counts.StatusCounts()
         # What the detail pane last rendered: (state, utc, show_raw, its time texts).
         self._detail_shown: tuple[object, ...] | None = None
         self._dirty: set[str] = set()
@@ -207,6 +208,7 @@ class DashboardApp(App[None]):
     def _on_state(self, state: BatchState) -> None:
         before = self._states.get(state.batch_id)
         self._states[state.batch_id] = state
+        self._counts.update(state)
         self._dirty.add(state.batch_id)
         self._pending_notices.extend(notices.notices_for(before, state))
         if notices.is_new_auth_failure(before, state):
@@ -265,7 +267,7 @@ class DashboardApp(App[None]):
     # -- rendering -----------------------------------------------------------------------------
 
     def _render_header(self) -> None:
-        groups = counts.count_groups(self._states.values())
+        groups = self._counts.groups()
         health = self._engine.health if self._engine is not None else None
         self._banner.show(
             header.header_text(
@@ -411,6 +413,7 @@ class DashboardApp(App[None]):
             return
         self.engine.unwatch(batch_id)
         state = self._states.pop(batch_id, None)
+        self._counts.remove(batch_id)
         self._saved.pop(batch_id, None)
         self._dirty.add(batch_id)
         self._apply_changes()
