@@ -56,23 +56,23 @@ class BatchRows:
     def apply_changes(self, changed: Iterable[str]) -> None:
         """Redraw the changed batches' rows (if on screen); a batch gone is removed, a new one
         that matches is appended. Rows move only when the user sorts or filters."""
-        keys = list(self.table.row_keys)
-        shown = set(keys)
+        table = self.table
+        added: list[str] = []
         removed: set[str] = set()
         for batch_id in changed:
             state = self._states.get(batch_id)
+            shown = table.row_index(batch_id) is not None
             if state is None:
-                if batch_id in shown:
+                if shown:
                     removed.add(batch_id)
-            elif batch_id in shown:
+            elif shown:
                 drawn = self._drawn.get(batch_id)
                 if drawn is None or drawn[0] is not state:
-                    self.table.refresh_row(batch_id)
+                    table.refresh_row(batch_id)
             elif matches(state, self.query):
-                keys.append(batch_id)
-                shown.add(batch_id)
-        if removed or len(keys) != self.table.row_count:
-            self._set_rows(key for key in keys if key not in removed)
+                added.append(batch_id)
+        if added or removed:
+            self._set_rows([key for key in table.row_keys if key not in removed] + added)
 
     def tick(self) -> None:
         """The once-a-second pass: the rows on screen whose time texts now read differently."""
