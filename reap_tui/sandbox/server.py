@@ -20,12 +20,19 @@ from dataclasses import dataclass, field, replace
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from reap_tui.api.ids import is_batch_id
 from reap_tui.clock import Clock
 from reap_tui.sandbox.faults import Fault, FaultKind, FaultPlan
+from reap_tui.sandbox.processor import (
+    DEFAULT_BUSINESS_UUID,
+    Processor,
+    ProcessorConfig,
+    QueuedBatch,
+    RunState,
+)
 from reap_tui.sandbox.script import ScriptedBatch, StatusSpelling, status_document
 from reap_tui.sandbox.upload import (
     MAX_FILE_BYTES,
@@ -48,7 +55,6 @@ from reap_tui.sandbox.wire import (
 )
 
 BATCH_PATH = "/entity/kyc/import/batch"
-DEFAULT_BUSINESS_UUID = "5b0c7e0a-6f1d-4c2a-9e53-2f8d1c4b7a90"
 # The multipart envelope around a 10 MB file is small; anything bigger is refused unread.
 MAX_REQUEST_BYTES = MAX_FILE_BYTES + 256 * 1024
 MAX_IGNORED_BODY_BYTES = 64 * 1024
@@ -56,6 +62,7 @@ UPLOAD_MESSAGE = "File uploaded successfully. Processing will start shortly."
 _REDACTED = "[redacted]"
 
 Auth = Literal["missing", "invalid", "ok"]
+Batch = ScriptedBatch | QueuedBatch
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,8 @@ class UploadRecord:
 
 @dataclass(frozen=True)
 class UploadDefaults:
-    """The script of a batch created by an upload; its total is the uploaded row count."""
+    """A fixed script for every batch an upload creates (its total is the uploaded row count),
+    instead of a place in the business's queue behind the batches uploaded before it."""
 
     queue_wait: float = 300.0
     rate: float = 7.0
@@ -117,7 +125,8 @@ class _Outcome:
 
 @dataclass
 class _State:
-    batches: dict[str, ScriptedBatch] = field(default_factory=dict)
+    processor: Processor
+    batches: dict[str, Batch] = field(default_factory=dict)
     batch_requests: dict[str, int] = field(default_factory=dict)
     upload_requests: int = 0
     idempotent: dict[str, tuple[Answer, str]] = field(default_factory=dict)
@@ -129,20 +138,26 @@ class _State:
 
 
 class SandboxServer:
-    """A Reap-compatible server on loopback with scripted batches. Start it, or use `with`."""
+    """A Reap-compatible server on loopback. Start it, or use `with`.
+
+    A `ScriptedBatch` follows its own timeline; a `QueuedBatch` waits in its business's queue for
+    the modelled processor (`processor` says how it works). An upload joins the queue of
+    `business_uuid`, unless `upload_defaults` gives uploaded batches a fixed script instead.
+    """
 
     def __init__(
         self,
         clock: Clock,
         speed: float = 1.0,
         api_key: str | None = None,
-        batches: Iterable[ScriptedBatch] = (),
+        batches: Iterable[Batch] = (),
         port: int = 0,
         *,
         auth_header: str = "x-reap-api-key",
         upload_defaults: UploadDefaults | None = None,
         upload_fault_plan: FaultPlan | None = None,
         business_uuid: str = DEFAULT_BUSINESS_UUID,
+        processor: ProcessorConfig | None = None,
     ) -> None:
         if not speed > 0 or speed == float("inf"):
             raise ValueError("speed must be a positive number")
@@ -152,12 +167,13 @@ class SandboxServer:
         if not self.api_key:
             raise ValueError("api_key must not be empty")
         self.auth_header = auth_header
-        self.upload_defaults = upload_defaults or UploadDefaults()
+        self.upload_defaults = upload_defaults
+        self.processor = processor or ProcessorConfig()
         self.upload_fault_plan = upload_fault_plan or FaultPlan()
         self.business_uuid = business_uuid
         self._port = port
         self._lock = threading.Lock()
-        self._state = _State()
+        self._state = _State(Processor(self.processor, speed))
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._httpd: _HTTPServer | None = None
@@ -216,19 +232,50 @@ class SandboxServer:
 
     # batches
 
-    def add_batch(self, batch: ScriptedBatch) -> None:
-        """Serve `batch` from now on; without `created_at` it was uploaded at the clock's now."""
+    def add_batch(self, batch: Batch) -> None:
+        """Serve `batch` from now on; without `created_at` it was uploaded at the clock's now.
+
+        A `QueuedBatch` joins its business's queue behind the batches uploaded before it; one
+        uploaded before a moment the queue has already answered for rewrites that history.
+        """
         batch_id = batch.batch_id.lower()
         created_at = self.clock.now() if batch.created_at is None else batch.created_at
+        served = replace(batch, batch_id=batch_id, created_at=created_at)
         with self._lock:
             if batch_id in self._state.batches:
-                raise ValueError(f"batch {batch_id} is already scripted")
-            self._state.batches[batch_id] = replace(batch, batch_id=batch_id, created_at=created_at)
+                raise ValueError(f"batch {batch_id} is already served")
+            if isinstance(served, QueuedBatch):
+                self._state.processor.add(served)
+            self._state.batches[batch_id] = served
 
     def scripted_batch(self, batch_id: str) -> ScriptedBatch:
-        """The script of a served batch (an uploaded one too), with its `created_at` filled in."""
+        """The script of a served batch with a timeline of its own, `created_at` filled in."""
         with self._lock:
-            return self._state.batches[batch_id.lower()]
+            batch = self._state.batches[batch_id.lower()]
+        if not isinstance(batch, ScriptedBatch):
+            raise KeyError(f"batch {batch_id} waits in the processor's queue: see queued_batch")
+        return batch
+
+    def queued_batch(self, batch_id: str) -> QueuedBatch:
+        """A batch of the processor's queues (an uploaded one too), `created_at` filled in."""
+        with self._lock:
+            batch = self._state.batches[batch_id.lower()]
+        if not isinstance(batch, QueuedBatch):
+            raise KeyError(f"batch {batch_id} is scripted: see scripted_batch")
+        return batch
+
+    def queued_state(self, batch_id: str, at: float | None = None) -> RunState:
+        """Where a queued batch is at clock time `at` (default: now), in clock times."""
+        at = self.clock.now() if at is None else at
+        with self._lock:
+            return self._state.processor.state(batch_id.lower(), at)
+
+    def status_document(self, batch_id: str, at: float | None = None) -> dict[str, Any]:
+        """The batch-status body a served batch has at clock time `at` (default: now), without
+        faults, authentication or counting a request."""
+        at = self.clock.now() if at is None else at
+        with self._lock:
+            return self._document(self._state.batches[batch_id.lower()], at)
 
     @property
     def batch_ids(self) -> list[str]:
@@ -332,11 +379,19 @@ class SandboxServer:
             return _Outcome(fault.replacement(request.at, self.speed), auth, batch_id, fault)
         if auth != "ok":
             return _Outcome(_unauthorized(auth), auth, batch_id, fault)
-        if batch is None or (batch.exists_from is not None and request.at < batch.exists_from):
+        if batch is None or _not_visible_yet(batch, request.at):
             answer = error_answer(404, BATCH_NOT_FOUND_CODE, "Batch not found")
             return _Outcome(answer, auth, batch_id, fault)
-        answer = json_answer(200, status_document(batch, request.at, self.speed))
+        with self._lock:
+            document = self._document(batch, request.at)
+        answer = json_answer(200, document)
         return _Outcome(fault.alter(answer) if fault else answer, auth, batch_id, fault)
+
+    def _document(self, batch: Batch, at: float) -> dict[str, Any]:
+        """Called with the lock held (the processor's queues work out their history lazily)."""
+        if isinstance(batch, QueuedBatch):
+            return self._state.processor.status_document(batch.batch_id, at)
+        return status_document(batch, at, self.speed)
 
     def _upload(self, request: _Request) -> _Outcome:
         with self._lock:
@@ -416,6 +471,17 @@ class SandboxServer:
         """Called with the lock held."""
         defaults = self.upload_defaults
         batch_id = str(uuid.uuid4())
+        if defaults is None:
+            queued = QueuedBatch(
+                batch_id,
+                total_records=rows,
+                created_at=at,
+                business_uuid=self.business_uuid,
+                fail_share=self.processor.upload_fail_share,
+            )
+            self._state.processor.add(queued)
+            self._state.batches[batch_id] = queued
+            return batch_id
         self._state.batches[batch_id] = ScriptedBatch(
             batch_id,
             total_records=rows,
@@ -426,6 +492,14 @@ class SandboxServer:
             status_spelling=defaults.status_spelling,
         )
         return batch_id
+
+
+def _not_visible_yet(batch: Batch, at: float) -> bool:
+    return (
+        isinstance(batch, ScriptedBatch)
+        and batch.exists_from is not None
+        and at < batch.exists_from
+    )
 
 
 def _unauthorized(auth: Auth) -> Answer:
