@@ -35,9 +35,10 @@ DEFAULT_BUSINESS_UUID = "5b0c7e0a-6f1d-4c2a-9e53-2f8d1c4b7a90"
 
 State = Literal["pending", "in_progress", "completed", "failed"]
 
-# floor() of a sum of floats can land just under a whole number; a batch ending within this many
-# clock seconds of another ends with it.
+# floor() of a sum of floats can land just under a whole number.
 _EPSILON = 1e-9
+# Clock times near 1.7e9 are exact to ~2e-7 s: batches ending closer together end as one event.
+_SAME_MOMENT = 1e-6
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,14 @@ class ProcessorConfig:
 
 @dataclass(frozen=True)
 class QueuedBatch:
-    """A batch the processor runs: it waits its turn in its business's queue, in upload order."""
+    """A batch the processor runs: it waits its turn in its business's queue, in upload order,
+    and is picked up at the first tick after its upload when a place in progress is free."""
 
     batch_id: str
     total_records: int = 5000
     created_at: float | None = None
-    """Clock time of the upload; None: the clock's now when the batch is added to a server."""
+    """Clock time of the upload (the server answers 404 before it); None: the clock's now when
+    the batch is added to a server."""
     business_uuid: str = DEFAULT_BUSINESS_UUID
     fail_share: float = 0.0
     outcome: Outcome = "completed"
@@ -231,7 +234,7 @@ class BusinessQueue:
         else:
             keys = [(each.created_at, each.order) for each in self._runs]
             self._runs.insert(bisect.bisect_right(keys, (run.created_at, run.order)), run)
-        if run.created_at < self._now or run.created_at <= self._last_pickup:
+        if run.created_at < self._now:
             # Uploaded before a moment already worked out: a pickup since may have started it,
             # so the queue's history is worked out again (lazily) with it in its place.
             self._restart()
@@ -256,24 +259,36 @@ class BusinessQueue:
         return min(times) if times else None
 
     def _next_pickup(self) -> float | None:
-        """The next tick that starts a batch: one is pending and a place in progress is free."""
+        """The next tick that starts a batch: the first after the next pending batch's upload
+        and after the last pickup, not before now, with a place in progress free."""
         if self._next_pending >= len(self._runs) or self._held >= self._config.max_in_progress:
             return None
-        waiting_since = self._runs[self._next_pending].created_at
-        return self._tick_at_or_after(max(waiting_since, self._now, self._last_pickup + _EPSILON))
+        uploaded = self._runs[self._next_pending].created_at
+        return max(
+            self._tick(uploaded, strictly_after=True),
+            self._tick(self._last_pickup, strictly_after=True),
+            self._tick(self._now, strictly_after=False),
+        )
 
-    def _tick_at_or_after(self, at: float) -> float:
+    def _tick(self, at: float, *, strictly_after: bool) -> float:
+        """The first tick after `at` (or at it), exactly as the other ticks are computed."""
+        if at == -math.inf:
+            return -math.inf
         origin, period = self._config.pickup_origin, self._period
+
+        def too_early(tick: float) -> bool:
+            return tick <= at if strictly_after else tick < at
+
         index = math.floor((at - origin) / period)
-        while origin + index * period < at:
+        while too_early(origin + index * period):
             index += 1
-        while origin + (index - 1) * period >= at:
+        while not too_early(origin + (index - 1) * period):
             index -= 1
         return origin + index * period
 
     def _handle(self, at: float) -> None:
         moving = len(self._moving)
-        for run in [run for run in self._moving if run.end_time() <= at + _EPSILON]:
+        for run in [run for run in self._moving if run.end_time() <= at + _SAME_MOMENT]:
             self._stop(run, at)
         if self._next_pickup() == at:
             self._last_pickup = at
@@ -288,7 +303,7 @@ class BusinessQueue:
         limit = self._config.max_in_progress
         while self._held < limit and self._next_pending < len(self._runs):
             run = self._runs[self._next_pending]
-            if run.created_at > at:
+            if run.created_at >= at:
                 break
             self._next_pending += 1
             run.start(at)

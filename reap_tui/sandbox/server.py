@@ -495,11 +495,10 @@ class SandboxServer:
 
 
 def _not_visible_yet(batch: Batch, at: float) -> bool:
-    return (
-        isinstance(batch, ScriptedBatch)
-        and batch.exists_from is not None
-        and at < batch.exists_from
-    )
+    """A scripted batch before its `exists_from`; a queued one before its upload."""
+    if isinstance(batch, QueuedBatch):
+        return batch.created_at is not None and at < batch.created_at
+    return batch.exists_from is not None and at < batch.exists_from
 
 
 def _unauthorized(auth: Auth) -> Answer:
