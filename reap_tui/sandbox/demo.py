@@ -31,7 +31,8 @@ PROCESSING_SPELLING_ID = "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b"
 _LOAD_NAMESPACE = uuid.UUID("0b6a1f3e-2c4d-4e5f-8a9b-7c6d5e4f3a2b")
 _IMPORT_NAMESPACE = uuid.UUID("7d3c2b1a-9e8f-4a6b-8c5d-4e3f2a1b0c9d")
 
-DEMO_IMPORT_NAME = "March import"
+DEMO_IMPORT_NAME = "March"
+"""Short, so "March 12/12" fits the dashboard's label column whole."""
 DEMO_IMPORT_IDS: tuple[str, ...] = tuple(
     str(uuid.uuid5(_IMPORT_NAMESPACE, f"march-{number}")) for number in range(1, 13)
 )
@@ -195,7 +196,7 @@ def demo_import(now: float, speed: float = DEMO_SPEED) -> list[QueuedBatch]:
 
 
 def demo_import_labels() -> dict[str, str]:
-    """The import's batch id -> label ("March import 3/12"), in upload order."""
+    """The import's batch id -> label ("March 3/12"), in upload order."""
     size = len(DEMO_IMPORT_IDS)
     return {
         batch_id: f"{DEMO_IMPORT_NAME} {number}/{size}"

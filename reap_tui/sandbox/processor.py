@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -345,9 +345,6 @@ class Processor:
 
     def __contains__(self, batch_id: object) -> bool:
         return batch_id in self._runs
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._runs)
 
     def batch(self, batch_id: str) -> QueuedBatch:
         return self._runs[batch_id][1].batch
