@@ -4,9 +4,10 @@ Stdlib only (besides `reap_tui.clock` and `reap_tui.api.ids`), so it runs withou
 """
 
 from reap_tui.sandbox.faults import Fault, FaultKind, FaultPlan
+from reap_tui.sandbox.handler import RequestRecord
 from reap_tui.sandbox.processor import ProcessorConfig, QueuedBatch, RunState
 from reap_tui.sandbox.script import ScriptedBatch, status_document
-from reap_tui.sandbox.server import RequestRecord, SandboxServer, UploadDefaults, UploadRecord
+from reap_tui.sandbox.server import SandboxServer, UploadDefaults, UploadRecord
 
 __all__ = [
     "Fault",
