@@ -94,7 +94,7 @@ def test_the_demo_import_is_the_same_at_any_speed() -> None:
         for batch in demo_import(START, speed):
             processor.add(batch)
         return [
-            (state.state, state.processed)
+            (state.status, state.processed)
             for state in (processor.state(batch_id, START) for batch_id in DEMO_IMPORT_IDS)
         ]
 

@@ -33,7 +33,7 @@ from reap_tui.sandbox.script import (
 
 DEFAULT_BUSINESS_UUID = "5b0c7e0a-6f1d-4c2a-9e53-2f8d1c4b7a90"
 
-State = Literal["pending", "in_progress", "completed", "failed"]
+Status = Literal["pending", "in_progress", "completed", "failed"]
 
 # floor() of a sum of floats can land just under a whole number.
 _EPSILON = 1e-9
@@ -131,7 +131,7 @@ class QueuedBatch:
 class RunState:
     """A queued batch at one moment, as the batch-status page documents it (clock times)."""
 
-    state: State
+    status: Status
     processed: int
     created_at: float
     updated_at: float
@@ -359,7 +359,7 @@ class Processor:
         state = self.state(batch_id, at)
         return render_status(
             batch_id=batch.batch_id,
-            status=spelled(state.state, batch.status_spelling),
+            status=spelled(state.status, batch.status_spelling),
             total_records=batch.total_records,
             processed=state.processed,
             fail_share=batch.fail_share,
