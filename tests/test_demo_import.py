@@ -69,6 +69,8 @@ def test_the_demo_import_is_lively_from_the_first_second(
     clock.advance(50)  # a minute in: the first round is done and the next has started
     failures = status(server, IMPORT_FAILURES_ID)
     assert failures["status"] == "completed" and failures["failedRecords"] > 0
+    others = [status(server, DEMO_IMPORT_IDS[i]) for i in (0, 3)]
+    assert [(d["status"], d["failedRecords"]) for d in others] == [("completed", 0)] * 2
     assert status(server, DEMO_IMPORT_IDS[4])["status"] == "in_progress"
 
 

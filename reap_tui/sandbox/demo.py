@@ -190,7 +190,7 @@ def demo_import(now: float, speed: float = DEMO_SPEED) -> list[QueuedBatch]:
         if batch_id == IMPORT_STALLED_ID:
             stall = (Fault.server_error("Upstream provider timeout"), Fault.html_502(), None)
             return QueuedBatch(batch_id, rows, created_at, stall_at=0.62, fault_cycle=stall)
-        return QueuedBatch(batch_id, rows, created_at, fail_share=0.002)
+        return QueuedBatch(batch_id, rows, created_at)
 
     return [batch(index, batch_id) for index, batch_id in enumerate(DEMO_IMPORT_IDS)]
 
