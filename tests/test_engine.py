@@ -187,6 +187,8 @@ async def test_pause_check_now_and_resume() -> None:
         while run.engine.states[batch.batch_id].checks_made < 2:
             await asyncio.sleep(0.001)
         run.engine.pause(batch.batch_id)
+        while run.engine.health.in_flight:  # a request already out when paused is answered
+            await asyncio.sleep(0.001)
         paused_at = len(run.server.request_log)
         run.clock.advance(600)
         await asyncio.sleep(0.05)

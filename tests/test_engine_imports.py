@@ -165,6 +165,8 @@ async def test_a_stalled_import_goes_on_until_paused() -> None:
         assert run.engine.imports["April"].stalled
         assert {state.phase for state in run.engine.states.values()} == {Phase.POLLING}
         run.engine.pause_all()
+        while run.engine.health.in_flight:  # a request already out is answered
+            await asyncio.sleep(0.001)
         sent = len(run.server.request_log)
         run.clock.advance(2 * 3600)  # nothing sleeps any more: the clock moves only when told
         await asyncio.sleep(0.05)
