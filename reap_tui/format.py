@@ -200,9 +200,13 @@ def status_label(state: BatchState) -> tuple[str, str, Tone]:
 
 
 def next_check(state: BatchState, now: float) -> str:
-    """When the next automatic check happens, or why there is none."""
+    """When the next check happens, or why there is none. A check that is due but not out
+    yet is waiting its turn under the request limits: "queued"; "checking…" only while its
+    request is out."""
     if state.checking:
         return "checking…"
+    if state.next_check_at is not None and state.next_check_at - now < 0.5:
+        return "queued"
     if state.next_check_at is not None and not state.phase.is_final:
         when = countdown(state.next_check_at, now)
         return f"retry {when}" if state.failure is not None else when

@@ -160,6 +160,15 @@ def test_next_check_says_why_there_is_none() -> None:
     assert fmt.next_check(failing, NOW) == "retry in 30s"
 
 
+def test_a_due_check_is_queued_until_its_request_is_out() -> None:
+    due = state("in_progress", phase=Phase.POLLING, next_check_at=NOW - 3)
+    assert fmt.next_check(due, NOW) == "queued"
+    assert fmt.next_check(dataclasses.replace(due, checking=True), NOW) == "checking…"
+    # A check asked for by hand on a finished batch waits its turn the same way.
+    asked = state("completed", phase=Phase.COMPLETED, next_check_at=NOW)
+    assert fmt.next_check(asked, NOW) == "queued"
+
+
 def test_format_and_snapshots_load_no_textual() -> None:
     code = (
         "import sys, reap_tui.format, reap_tui.engine.snapshots; "

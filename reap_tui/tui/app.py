@@ -216,10 +216,14 @@ class DashboardApp(App[None]):
         self._dirty.add(state.batch_id)
         self._pending_notices.extend(notices.notices_for(before, state))
         if notices.is_new_auth_failure(before, state):
+            sent = state.failure is None or state.failure.http_status is not None
             self._pending_notices.append(
                 notices.Notice(
-                    "API key refused",
-                    "Checks are stopped. Press k to enter a key, or set REAP_API_KEY.",
+                    "API key refused" if sent else "No API key",
+                    "Checks are stopped. Press k to enter a key, or set REAP_API_KEY."
+                    if sent
+                    else "Nothing is sent without one. Press k to enter a key, or set "
+                    "REAP_API_KEY.",
                     "error",
                 )
             )
