@@ -6,6 +6,7 @@ the dashboard and the headless printer. Absent values read as an em dash.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -36,10 +37,10 @@ def duration(seconds: float | None) -> str:
 
 
 def _coarse(seconds: float) -> str:
-    """One unit, for relative times: `12s`, `3m`, `2h`, `4d`."""
+    """One unit, for relative times: `10s` (in steps of ten), `3m`, `2h`, `4d`."""
     total = max(0, int(seconds))
     if total < 60:
-        return f"{total}s"
+        return f"{total // 10 * 10}s"
     if total < 3600:
         return f"{total // 60}m"
     if total < 86400:
@@ -48,12 +49,13 @@ def _coarse(seconds: float) -> str:
 
 
 def ago(timestamp: float | datetime | None, now: float) -> str:
-    """`3m ago`; `just now` within five seconds; a future time (clock skew) reads `in 3m`."""
+    """`3m ago`, `20s ago`; `just now` within ten seconds; a future time (clock skew) reads
+    `in 3m`. Steps of ten seconds, then whole units: a column of these changes rarely."""
     if timestamp is None:
         return NONE
     at = timestamp.timestamp() if isinstance(timestamp, datetime) else timestamp
     delta = now - at
-    if abs(delta) < 5:
+    if abs(delta) < 10:
         return "just now"
     if delta < 0:
         return f"in {_coarse(-delta)}"
@@ -75,12 +77,15 @@ def coarse_duration(seconds: float) -> str:
 
 
 def countdown(at: float | None, now: float) -> str:
-    """Time left until `at`: `in 42s`, `in 3m`, or `due` once reached."""
+    """Time left until `at`: `in 45s` (the last minute in steps of five seconds, rounded up),
+    `in 3m`, or `due` once reached."""
     if at is None:
         return NONE
     left = at - now
     if left < 0.5:
         return "due"
+    if left < 60:
+        left = 5 * math.ceil(left / 5)
     return f"in {coarse_duration(left)}"
 
 

@@ -59,14 +59,23 @@ def test_duration(seconds: float | None, shown: str) -> None:
 
 @pytest.mark.parametrize(
     ("offset", "shown"),
-    [(2, "just now"), (30, "30s ago"), (180, "3m ago"), (7300, "2h ago"), (-120, "in 2m")],
+    [
+        (2, "just now"),
+        (9, "just now"),
+        (30, "30s ago"),
+        (37, "30s ago"),
+        (180, "3m ago"),
+        (7300, "2h ago"),
+        (-120, "in 2m"),
+    ],
 )
 def test_ago_reads_like_a_person_would_say_it(offset: float, shown: str) -> None:
     assert fmt.ago(NOW - offset, NOW) == shown
 
 
 def test_countdown_and_due() -> None:
-    assert fmt.countdown(NOW + 42, NOW) == "in 42s"
+    assert fmt.countdown(NOW + 42, NOW) == "in 45s"
+    assert fmt.countdown(NOW + 2, NOW) == "in 5s"
     assert fmt.countdown(NOW - 1, NOW) == "due"
     assert fmt.countdown(None, NOW) == "—"
 
@@ -74,7 +83,8 @@ def test_countdown_and_due() -> None:
 @pytest.mark.parametrize(
     ("left", "shown"),
     [
-        (59, "in 59s"),
+        (59, "in 1m"),
+        (54, "in 55s"),
         (60, "in 1m"),
         (119, "in 1m"),
         (185, "in 3m"),
@@ -83,13 +93,16 @@ def test_countdown_and_due() -> None:
         (3900, "in 1h 05m"),
     ],
 )
-def test_countdown_shows_seconds_only_in_the_last_minute(left: float, shown: str) -> None:
+def test_countdown_shows_seconds_only_in_the_last_minute_in_steps_of_five(
+    left: float, shown: str
+) -> None:
     assert fmt.countdown(NOW + left, NOW) == shown
 
 
 def test_a_countdown_changes_once_a_minute_until_its_last_minute() -> None:
     """Half an hour counted down second by second: every change before the last minute falls
-    on a whole minute, so the one-second tick redraws such a row 29 times, not 1,740."""
+    on a whole minute and the last minute changes every five seconds, so the one-second tick
+    redraws such a row 40 times, not 1,800."""
     at = NOW + 1800
     changes = [
         second
@@ -99,7 +112,7 @@ def test_a_countdown_changes_once_a_minute_until_its_last_minute() -> None:
     last_minute = [second for second in changes if 1800 - second < 60]
     before = [second for second in changes if 1800 - second >= 60]
     assert before == list(range(1, 1740, 60))  # 30m -> 29m at the first second, and so on
-    assert last_minute == list(range(1741, 1800))  # 59s, 58s, ... 1s
+    assert last_minute == list(range(1745, 1800, 5))  # 55s, 50s, ... 5s
 
 
 def test_numbers() -> None:

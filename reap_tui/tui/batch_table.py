@@ -12,6 +12,7 @@ cursor move or a re-sort renders no cell. Columns that fit the width are chosen 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import count
 from typing import ClassVar
 
@@ -34,6 +35,25 @@ RowRenderer = Callable[[str, Sequence[Placed]], Sequence[Text]]
 
 HEADER_HEIGHT = 1
 LINE_CACHE_SIZE = 1024
+
+
+@dataclass(frozen=True)
+class _CellSegments:
+    """A cell as drawn: its text, its width, and the segments they made."""
+
+    text: Text
+    width: int
+    segments: list[Segment]
+
+
+@dataclass(frozen=True)
+class _RowLine:
+    """A row's cached line, current while its revision and the layout are."""
+
+    revision: int
+    layout_version: int
+    strip: Strip
+    cells: dict[str, _CellSegments]
 
 
 class BatchTable(ScrollView, can_focus=True):
@@ -145,7 +165,7 @@ class BatchTable(ScrollView, can_focus=True):
         # A row's revision changes with its content; a line cached at another one is stale.
         self._revisions: dict[str, int] = {}
         self._next_revision = count(1)
-        self._lines: LRUCache[str, tuple[int, int, Strip]] = LRUCache(LINE_CACHE_SIZE)
+        self._lines: LRUCache[str, _RowLine] = LRUCache(LINE_CACHE_SIZE)
         self._layout: tuple[Placed, ...] = ()
         self._cell_styles: dict[str, Style] = {}
         self._layout_width = -1
@@ -271,22 +291,38 @@ class BatchTable(ScrollView, can_focus=True):
     def _rows_on_screen(self) -> int:
         return max(0, self.scrollable_content_region.height - HEADER_HEIGHT)
 
-    def _line_of(self, cells: Sequence[Text], layout: Sequence[Placed], width: int) -> Strip:
-        line = Text(no_wrap=True, end="")
+    def _line_of(
+        self,
+        cells: Sequence[Text],
+        layout: Sequence[Placed],
+        width: int,
+        memo: dict[str, _CellSegments] | None = None,
+    ) -> Strip:
+        """One line of cells. With `memo` (the row's cells as last drawn), a cell whose text and
+        width are unchanged reuses its segments: a tick that changes one time column renders
+        one cell, not the row."""
+        segments: list[Segment] = []
         padding = " " * CELL_PADDING
+        console = self.app.console
+        used = 0
         for placed, cell in zip(layout, cells, strict=True):
-            shown = cell.copy()
-            shown.truncate(placed.width, overflow="ellipsis")
-            shown.align(placed.column.justify, placed.width)
-            start = len(line)
-            line.append(padding)
-            line.append_text(shown)
-            line.append(padding)
-            # Each cell its own segments (as in DataTable): a screenshot places every cell at
-            # its column even where a viewer's fallback font draws a symbol wider.
-            line.stylize(self._cell_styles[placed.key], start, len(line))
-        line.align("left", width)
-        return Strip(line.render(self.app.console), width)
+            drawn = memo.get(placed.key) if memo is not None else None
+            if drawn is None or drawn.width != placed.width or drawn.text != cell:
+                shown = cell.copy()
+                shown.truncate(placed.width, overflow="ellipsis")
+                shown.align(placed.column.justify, placed.width)
+                padded = Text.assemble(padding, shown, padding, no_wrap=True, end="")
+                # Each cell its own segments (as in DataTable): a screenshot places every cell
+                # at its column even where a viewer's fallback font draws a symbol wider.
+                padded.stylize(self._cell_styles[placed.key])
+                drawn = _CellSegments(cell, placed.width, list(padded.render(console)))
+                if memo is not None:
+                    memo[placed.key] = drawn
+            segments.extend(drawn.segments)
+            used += placed.width + 2 * CELL_PADDING
+        if used < width:
+            segments.append(Segment(" " * (width - used)))
+        return Strip(segments, width)
 
     def _header_line(self, layout: tuple[Placed, ...], width: int) -> Strip:
         if self._header is None or self._header[0] != self._layout_version:
@@ -301,12 +337,14 @@ class BatchTable(ScrollView, can_focus=True):
         key = self._keys[index]
         revision = self._revisions[key]
         cached = self._lines.get(key)
-        if cached is not None and cached[:2] == (revision, self._layout_version):
-            return cached[2]
+        current = (revision, self._layout_version)
+        if cached is not None and (cached.revision, cached.layout_version) == current:
+            return cached.strip
+        memo = cached.cells if cached is not None else {}
         self.rows_rendered += 1
-        strip = self._line_of(self._render_row(key, layout), layout, self._layout_width)
+        strip = self._line_of(self._render_row(key, layout), layout, self._layout_width, memo)
         self._lines.discard(key)  # LRUCache.set keeps an existing entry's value
-        self._lines[key] = (revision, self._layout_version, strip)
+        self._lines[key] = _RowLine(revision, self._layout_version, strip, memo)
         return strip
 
     def _styled(self, cells: Strip, index: int) -> Strip:

@@ -108,7 +108,14 @@ class DashboardHeader(Static):
     _shown: Text | None = None
 
     def show(self, text: Text) -> None:
-        """Re-rendered only when the text changes (it is offered every second)."""
+        """Re-rendered only when the text changes (it is offered every second). A layout pass
+        of the whole screen costs ~20 ms: it is asked for only when the header's height may
+        change, i.e. when its number of lines does."""
         if text != self._shown:
+            lines = _line_count(self._shown)
             self._shown = text
-            self.update(text)
+            self.update(text, layout=_line_count(text) != lines)
+
+
+def _line_count(text: Text | None) -> int:
+    return 0 if text is None else text.plain.count("\n") + 1
