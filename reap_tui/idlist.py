@@ -46,15 +46,27 @@ def parse_id_list(data: bytes) -> IdList:
     except UnicodeDecodeError as error:
         bad_line = data.count(b"\n", 0, error.start) + 1
         raise UnusableIdList(f"line {bad_line}: not UTF-8 text") from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    if "," in first or first.strip().lower() == ID_COLUMN.lower():
+    first = next((line for line in text.splitlines() if _is_content(line)), "")
+    if _is_csv(first):
         return _from_csv(text)
     result = IdList()
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip() and not line.lstrip().startswith("#"):
+        if _is_content(line):
             batch_id, *label = line.split(maxsplit=1)
             result.take(number, batch_id, "".join(label))
     return result
+
+
+def _is_content(line: str) -> bool:
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
+def _is_csv(first: str) -> bool:
+    """A CSV starts with a header naming batchId, or with anything but an id followed by white
+    space (`id label, with a comma` is one id per line)."""
+    if first.strip().lower() == ID_COLUMN.lower():
+        return True
+    return "," in first and not is_batch_id(first.split(maxsplit=1)[0])
 
 
 def _from_csv(text: str) -> IdList:
