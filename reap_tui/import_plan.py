@@ -181,19 +181,36 @@ def begin_import(watchlist: WatchList, source: SourceFile, planned: Import) -> N
     Raises ImportConflict (the name was taken meanwhile), SourceChanged (the file changed since
     it was read), WatchListError or OSError; then nothing is saved and nothing may be sent.
     """
+    save_chunks(SavedBytes.beside(watchlist.path), source, planned)
+    record_import(watchlist, planned)
+
+
+def save_chunks(saved: SavedBytes, source: SourceFile, planned: Import) -> None:
+    """The first half of `begin_import`, which touches no watch list (a thread may run it):
+    every chunk's bytes cut from the source, checked against the plan, and saved."""
     plan = source.plan
     assert plan is not None, "begin only a file that was split"
-    saved = SavedBytes.beside(watchlist.path)
     written: list[str] = []
     try:
         with open_regular_file(source.path) as stream:
             for split, chunk in zip(plan.chunks, planned.chunks, strict=True):
                 saved.save(chunk.idempotency_key, chunk_bytes(stream, plan, split))
                 written.append(chunk.idempotency_key)
-        watchlist.change_imports(lambda imports: with_new(imports, planned))
     except BaseException:
         for key in written:
             saved.discard(key)
+        raise
+
+
+def record_import(watchlist: WatchList, planned: Import) -> None:
+    """The second half of `begin_import`: the plan into the watch list (its chunks' bytes are
+    saved already, and deleted if it cannot be recorded)."""
+    try:
+        watchlist.change_imports(lambda imports: with_new(imports, planned))
+    except BaseException:
+        saved = SavedBytes.beside(watchlist.path)
+        for chunk in planned.chunks:
+            saved.discard(chunk.idempotency_key)
         raise
 
 
