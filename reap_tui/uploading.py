@@ -233,6 +233,14 @@ async def _send(
     return UploadOutcome(None, failure, None, pending_kept=False)
 
 
+def sweep_saved_bytes(watchlist: WatchList, now: float) -> None:
+    """Remove saved bytes that no pending upload or unsent chunk of the list uses any more (and
+    old enough that no program can be about to record them: `SavedBytes.sweep`)."""
+    keys = [pending.idempotency_key for pending in watchlist.pending_uploads]
+    keys += [chunk.idempotency_key for each in watchlist.imports for chunk in each.unsent]
+    SavedBytes.beside(watchlist.path).sweep(keys, now)
+
+
 def storable_path(path: Path) -> str:
     """The absolute path as text a TOML file can hold (undecodable bytes become U+FFFD)."""
     return os.fsencode(path.absolute()).decode("utf-8", "replace")

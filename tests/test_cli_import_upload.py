@@ -350,3 +350,93 @@ def test_list_json_shows_the_import_and_each_batch_in_it(
     }
     assert (imported["finished"], imported["action"]) == (True, None)
     assert listed["pendingUploads"] == []
+
+
+def stop_at_chunk_3(
+    home: Path, big: Path, server: SandboxServer
+) -> subprocess.CompletedProcess[str]:
+    """Upload with a short timeout against a sandbox that holds chunk 3's answer."""
+    done = cli(
+        home,
+        "upload",
+        str(big),
+        "--import",
+        "March",
+        "--base-url",
+        server.base_url,
+        "--upload-timeout",
+        "0.5",
+    )
+    assert done.returncode == 8, done.stderr
+    return done
+
+
+def test_list_says_an_unfinished_import_needs_resume(
+    home: Path, big: Path, held_third: SandboxServer
+) -> None:
+    stop_at_chunk_3(home, big, held_third)
+
+    text = cli(home, "list").stdout
+    (imported,) = json.loads(cli(home, "list", "--json").stdout)["imports"]
+
+    assert "import 'March' [custom] from " in text and "2 of 5 chunks uploaded" in text
+    assert "  chunk 3/5, rows 10,002-15,001: not uploaded yet" in text
+    resume = f"run reap-tui upload --resume --base-url {held_third.base_url}"
+    assert f"  unfinished: {resume}" in text
+    assert (imported["finished"], imported["action"]) == (False, resume)
+    assert [c["batchId"] is None for c in imported["chunks"]] == [False, False, True, True, True]
+
+
+def test_lost_chunk_bytes_are_cut_again_from_the_unchanged_source(
+    home: Path, big: Path, held_third: SandboxServer
+) -> None:
+    server = held_third
+    stop_at_chunk_3(home, big, server)
+    for kept in (data_folder(home) / "uploads").iterdir():
+        kept.unlink()
+
+    resumed = cli(home, "upload", "--resume", "--base-url", server.base_url)
+
+    assert resumed.returncode == 0, resumed.stderr
+    held, resent = server.uploads[2], server.uploads[3]
+    assert (resent.idempotency_key, resent.file_bytes) == (held.idempotency_key, held.file_bytes)
+    assert len(server.batch_ids) == 5
+    assert_chunks_add_up_to(distinct(server.uploads), big.read_bytes())
+
+
+def test_lost_chunk_bytes_and_a_changed_source_stop_with_what_to_do(
+    home: Path, big: Path, held_third: SandboxServer
+) -> None:
+    server = held_third
+    original = big.read_bytes()
+    stop_at_chunk_3(home, big, server)
+    for kept in (data_folder(home) / "uploads").iterdir():
+        kept.unlink()
+    big.write_bytes(original.replace(b"tok-12000-", b"TOK-12000-"))
+
+    resumed = cli(home, "upload", "--resume", "--base-url", server.base_url)
+
+    assert resumed.returncode == 2
+    assert "chunk 3 (rows 10,002-15,001) cannot be sent" in resumed.stderr
+    assert f"Put {big} back as it was" in resumed.stderr
+    assert len(server.uploads) == 3, "nothing else is sent"
+    assert len(the_import(home, server).unsent) == 3, "the plan is kept"
+
+
+def test_production_without_a_terminal_or_yes_saves_and_sends_nothing(
+    home: Path, big: Path
+) -> None:
+    done = cli(
+        home,
+        "upload",
+        str(big),
+        "--import",
+        "March",
+        "--env",
+        "production",
+        HTTPS_PROXY="http://127.0.0.1:9",
+        NO_PROXY="",
+    )
+    assert done.returncode == 2
+    assert "PRODUCTION" in done.stderr and "--yes" in done.stderr
+    assert not data_folder(home).exists()

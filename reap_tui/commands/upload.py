@@ -153,9 +153,10 @@ async def _upload(
     from reap_tui.commands.upload_support import finish_earlier, report_single, say
     from reap_tui.store import WatchListError
     from reap_tui.text import clean
-    from reap_tui.uploading import begin_upload, send_upload
+    from reap_tui.uploading import begin_upload, send_upload, sweep_saved_bytes
 
     clock = SystemClock()
+    sweep_saved_bytes(watchlist, clock.now())
     async with connection.client(clock, upload_timeout=upload_timeout) as client:
         stopped = (await finish_earlier(client, watchlist, earlier, clock)).stopped
         if stopped is not None:

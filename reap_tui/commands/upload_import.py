@@ -41,7 +41,7 @@ from reap_tui.store.imports import (
     find,
 )
 from reap_tui.text import clean
-from reap_tui.uploading import earlier_uploads_of, storable_path
+from reap_tui.uploading import earlier_uploads_of, storable_path, sweep_saved_bytes
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -61,21 +61,22 @@ def run_import(args: argparse.Namespace) -> int:
     if not source.uploadable:
         say(f"reap-tui: {clean(source.name, limit=80)} was not uploaded: fix the errors above")
         return ExitCode.INVALID_FILE
-    shown_name = name or "(a name)"
     planned = new_import(
         source,
-        shown_name,
+        name or source.name,
         environment=connection.environment,
         base_url=connection.base_url,
         clock=clock,
     )
     count = len(planned.chunks)
-    heading = (
-        f"{source.description} as the import {clean(shown_name)!r}: "
-        f"{count} upload{'' if count == 1 else 's'}"
-    )
+    uploads = f"{count} upload{'' if count == 1 else 's'}"
+    heading = f"{source.description}: {uploads}"
+    if name is not None:
+        heading = f"{source.description} as the import {clean(name)!r}: {uploads}"
     if args.dry_run:
         print(heading, *plan_lines(planned), sep="\n")
+        if name is None and count > 1:
+            say("to upload it, name the import: reap-tui upload FILE --import NAME")
         say("dry run: nothing was sent and nothing was saved")
         return ExitCode.OK
     say(heading, *plan_lines(planned))
@@ -229,6 +230,7 @@ async def _sending(
     quiet: bool,
 ) -> int:
     clock = SystemClock()
+    sweep_saved_bytes(watchlist, clock.now())
     async with connection.client(clock, upload_timeout=upload_timeout) as client:
         stopped = (await finish_earlier(client, watchlist, earlier, clock)).stopped
         if stopped is not None:

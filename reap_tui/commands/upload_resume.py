@@ -27,6 +27,7 @@ from reap_tui.import_uploading import send_import
 from reap_tui.store import PendingUpload, WatchList
 from reap_tui.store.imports import Import
 from reap_tui.text import clean
+from reap_tui.uploading import sweep_saved_bytes
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -82,6 +83,7 @@ async def _resume(
     upload_timeout: float,
 ) -> int:
     clock = SystemClock()
+    sweep_saved_bytes(watchlist, clock.now())
     async with connection.client(clock, upload_timeout=upload_timeout) as client:
         finished = await finish_earlier(client, watchlist, pendings, clock, ids_on_stdout=True)
         if finished.stopped is not None:
