@@ -215,9 +215,11 @@ def record_import(watchlist: WatchList, planned: Import) -> None:
 
 
 def chunk_filename(imported: Import, number: int) -> str:
-    """The file name chunk `number` is sent as: `march-2-of-5.csv`."""
-    stem = Path(imported.source.path).stem if imported.source else imported.name
-    return f"{stem}-{number}-of-{len(imported.chunks)}.csv"
+    """The file name chunk `number` is sent as: `march-2-of-5.csv` (`march.csv` if alone)."""
+    source = Path(imported.source.path) if imported.source else Path(f"{imported.name}.csv")
+    if len(imported.chunks) == 1:
+        return source.name
+    return f"{source.stem}-{number}-of-{len(imported.chunks)}.csv"
 
 
 def chunk_label(imported: Import, number: int) -> str:

@@ -22,6 +22,7 @@ from reap_tui.sandbox import Fault, FaultPlan, SandboxServer
 from reap_tui.sandbox.server import UploadRecord
 from reap_tui.store import WatchList
 from reap_tui.store.imports import Import, find
+from reap_tui.store.saved_bytes import SavedBytes
 
 from .cli_support import ROOT, run_cli, user_env
 
@@ -138,6 +139,7 @@ def test_a_large_file_uploads_as_five_chunks_with_every_row_once_in_order(
     assert len(server.uploads) == 5
     assert_chunks_add_up_to(server.uploads, big.read_bytes())
     assert [r.row_count for r in server.uploads] == [5_000, 5_000, 5_000, 5_000, 3_456]
+    assert [r.filename for r in server.uploads] == [f"march-{n}-of-5.csv" for n in range(1, 6)]
     assert done.stdout.split() == server.batch_ids
     imported = the_import(home, server)
     assert list(imported.batch_ids) == server.batch_ids
@@ -440,3 +442,44 @@ def test_production_without_a_terminal_or_yes_saves_and_sends_nothing(
     assert done.returncode == 2
     assert "PRODUCTION" in done.stderr and "--yes" in done.stderr
     assert not data_folder(home).exists()
+
+
+def test_the_whole_plan_and_every_chunk_are_saved_before_the_first_request(
+    home: Path, big: Path
+) -> None:
+    server = serve({1: Fault.slow(30)})
+    try:
+        command = ("upload", str(big), "--import", "March", "--base-url", server.base_url)
+        process = start(home, *command)
+        wait_until(lambda: len(server.uploads) == 1)  # chunk 1 is out, its answer held
+        planned = the_import(home, server)
+        kept = SavedBytes.beside(data_folder(home) / "watchlist.toml")
+        process.kill()
+        process.communicate(timeout=60)
+    finally:
+        server.stop()
+    assert len(planned.chunks) == 5 and planned.batch_ids == ()
+    assert len({chunk.idempotency_key for chunk in planned.chunks}) == 5
+    saved_chunks = [kept.load(c.idempotency_key, c.sha256) for c in planned.chunks]
+    assert all(data is not None for data in saved_chunks)
+    assert server.uploads[0].file_bytes == saved_chunks[0]
+    assert server.uploads[0].idempotency_key == planned.chunks[0].idempotency_key
+    assert (
+        b"".join(data[len(HEADER) :] for data in saved_chunks if data)
+        == big.read_bytes()[len(HEADER) :]
+    )
+
+
+def test_a_file_within_the_limits_is_one_chunk_equal_to_it(
+    home: Path, tmp_path: Path, server: SandboxServer
+) -> None:
+    small = tmp_path / "small.csv"
+    small.write_bytes(HEADER + b"".join(source_rows(40)))
+
+    done = cli(home, "upload", str(small), "--import", "Small", "--base-url", server.base_url)
+
+    assert done.returncode == 0, done.stderr
+    (record,) = server.uploads
+    assert record.file_bytes == small.read_bytes() and record.filename == "small.csv"
+    assert done.stdout.split() == [record.batch_id]
+    assert the_import(home, server, "Small").batch_ids == (record.batch_id,)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from datetime import UTC
 from pathlib import Path
 
 import pytest
+import tomli_w
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reap_tui.clock import FakeClock
 from reap_tui.store import Entry, WatchList, WatchListError
+from reap_tui.store.codec import decode, encode
 from reap_tui.store.imports import (
     Import,
     ImportChunk,
@@ -203,3 +208,34 @@ def test_saved_bytes_are_private_checked_and_swept_only_when_old(tmp_path: Path)
     assert not saved.has("key-2") and saved.has("key-1")
     saved.discard("key-1")
     assert os.listdir(saved.folder) == []
+
+
+_IMPORT_KEYS = st.sampled_from(
+    [
+        *("name", "environment", "base_url", "created_at", "batch_ids", "source", "chunk"),
+        *("path", "sha256", "size_bytes", "data_rows", "first_row", "last_row", "rows"),
+        *("idempotency_key", "batch_id"),
+    ]
+)
+_VALUES = st.recursive(
+    st.booleans()
+    | st.integers(-3, 10**6)
+    | st.text(max_size=8)
+    | st.sampled_from([A, B, DIGEST, "March"])
+    | st.datetimes(timezones=st.just(UTC)),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(_IMPORT_KEYS, children, max_size=6)
+    ),
+    max_leaves=24,
+)
+
+
+@given(st.lists(st.dictionaries(_IMPORT_KEYS, _VALUES, max_size=8), max_size=3))
+def test_any_import_tables_are_read_or_reported(tables: list[dict[str, object]]) -> None:
+    data = tomli_w.dumps({"schema_version": 1, "import": tables}).encode()
+    try:
+        document = decode(Path("watchlist.toml"), data)
+    except WatchListError as error:
+        assert all(line.isprintable() for line in str(error).splitlines()), str(error)
+    else:
+        assert decode(Path("watchlist.toml"), encode([], [], document.imports)) == document
