@@ -23,7 +23,7 @@ from reap_tui.chunking import SourceChanged, SplitError, chunk_bytes, split_stre
 from reap_tui.clock import Clock
 from reap_tui.import_plan import chunk_filename, chunk_label
 from reap_tui.regular_file import open_regular_file
-from reap_tui.store import Entry, WatchList, WatchListError
+from reap_tui.store import AddResult, Entry, WatchList, WatchListError
 from reap_tui.store.imports import Import, ImportChunk, find, with_chunk_batch
 from reap_tui.store.model import Source
 from reap_tui.store.saved_bytes import SavedBytes
@@ -108,23 +108,8 @@ async def send_import(
             label=chunk_label(current, number),
             uploaded_at=now,
         )
-        try:
-            (added,) = watchlist.change_imports(
-                _recording(current, chunk.idempotency_key, batch_id), [entry]
-            )
-        except _ImportGone:
-            watchlist.add_many([entry])
-            problem = (
-                f"the import {current.name!r} was removed from the watch list while it was "
-                f"being uploaded; batch {batch_id} (chunk {number}) is watched on its own"
-            )
-            return ImportRun(current, tuple(uploaded), number, problem=problem)
-        except (WatchListError, OSError) as error:
-            problem = (
-                f"chunk {number} was uploaded as batch {batch_id}, but the watch list could not "
-                f"record it: {error}\nRun the same command again: it sends the chunk with the "
-                "same idempotency key and gets this batch back"
-            )
+        added, problem = _record(watchlist, current, number, chunk, entry)
+        if added is None:
             return ImportRun(current, tuple(uploaded), number, problem=problem)
         saved.discard(chunk.idempotency_key)
         current = find(watchlist.imports, current.name, current.base_url) or current
@@ -154,6 +139,31 @@ def rebuild_chunk(imported: Import, number: int) -> bytes | None:
 
 class _ImportGone(Exception):
     pass
+
+
+def _record(
+    watchlist: WatchList, imported: Import, number: int, chunk: ImportChunk, entry: Entry
+) -> tuple[AddResult | None, str]:
+    """Watch the chunk's new batch and record it in the import, in one write; or say why not."""
+    batch_id = entry.batch_id
+    try:
+        try:
+            (added,) = watchlist.change_imports(
+                _recording(imported, chunk.idempotency_key, batch_id), [entry]
+            )
+        except _ImportGone:
+            watchlist.add_many([entry])
+            return None, (
+                f"the import {imported.name!r} was removed from the watch list while it was "
+                f"being uploaded; batch {batch_id} (chunk {number}) is watched on its own"
+            )
+    except (WatchListError, OSError) as error:
+        return None, (
+            f"chunk {number} was uploaded as batch {batch_id}, but the watch list could not "
+            f"record it: {error}\nRun the same command again: it sends the chunk with the "
+            "same idempotency key and gets this batch back"
+        )
+    return added, ""
 
 
 def _recording(
