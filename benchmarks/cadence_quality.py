@@ -24,7 +24,7 @@ from benchmarks.fixtures import API_KEY, START, batch_id_of
 from reap_tui.api.client import ReapClient
 from reap_tui.api.models import BatchStatus, StatusKind
 from reap_tui.clock import FakeClock
-from reap_tui.engine import cadence, polling
+from reap_tui.engine import cadence, poller
 from reap_tui.engine.cadence import CadenceConfig, Decision, History
 from reap_tui.engine.engine import Engine
 from reap_tui.engine.poller import WatchTarget
@@ -49,6 +49,9 @@ class FixedCadence:
     History = cadence.History
     first_check = staticmethod(cadence.first_check)
     after_failure = staticmethod(cadence.after_failure)
+    window_end = staticmethod(cadence.window_end)
+    timed_out_reason = staticmethod(cadence.timed_out_reason)
+    hurried = staticmethod(cadence.hurried)
 
     def after_status(
         self,
@@ -92,7 +95,7 @@ def measure(policy: str, batches: int) -> dict[str, Any]:
     if policy == "adaptive":
         return asyncio.run(_run(scripts))
     fixed = FixedCadence(float(policy.removeprefix("fixed-")))
-    with mock.patch.object(polling, "cadence", fixed):
+    with mock.patch.object(poller, "cadence", fixed):
         return asyncio.run(_run(scripts))
 
 

@@ -254,11 +254,12 @@ _SECTIONS: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     ),
 }
 
-# Pairs that must be ordered whatever the host.
+# Pairs that must be ordered whatever the host (the slow rate is never faster than the other).
 _ORDERED = (
     ("first_check_min", "first_check_max"),
     ("interval_min", "interval_max"),
     ("backoff_base", "backoff_cap"),
+    ("interval_max", "pending_interval"),
 )
 
 

@@ -60,14 +60,28 @@ def ago(timestamp: float | datetime | None, now: float) -> str:
     return f"{_coarse(delta)} ago"
 
 
+def coarse_duration(seconds: float) -> str:
+    """A time left at the step a reader needs: `42s` in the last minute, then whole minutes
+    (`3m`, rounded down), then hours and minutes (`1h 05m`). A countdown shown this way
+    changes once a minute until its last minute, so a table of them is not redrawn every second.
+    """
+    total = max(0, round(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes = total // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
 def countdown(at: float | None, now: float) -> str:
-    """Time left until `at`: `in 42s`, `in 1m 05s`, or `due` once reached."""
+    """Time left until `at`: `in 42s`, `in 3m`, or `due` once reached."""
     if at is None:
         return NONE
     left = at - now
     if left < 0.5:
         return "due"
-    return f"in {duration(left)}"
+    return f"in {coarse_duration(left)}"
 
 
 def count(value: int | None) -> str:
@@ -91,7 +105,8 @@ def rate(per_minute: float | None) -> str:
 
 
 def eta(seconds: float | None) -> str:
-    return NONE if seconds is None else f"~{duration(seconds)}"
+    """Time to completion, at a countdown's step: `~42s`, `~12m`."""
+    return NONE if seconds is None else f"~{coarse_duration(seconds)}"
 
 
 def absolute(timestamp: float | datetime | None, *, utc: bool) -> str:
@@ -185,9 +200,13 @@ def status_label(state: BatchState) -> tuple[str, str, Tone]:
 
 
 def next_check(state: BatchState, now: float) -> str:
-    """When the next automatic check happens, or why there is none."""
+    """When the next check happens, or why there is none. A check that is due but not out
+    yet is waiting its turn under the request limits: "queued"; "checking…" only while its
+    request is out."""
     if state.checking:
         return "checking…"
+    if state.next_check_at is not None and state.next_check_at - now < 0.5:
+        return "queued"
     if state.next_check_at is not None and not state.phase.is_final:
         when = countdown(state.next_check_at, now)
         return f"retry {when}" if state.failure is not None else when

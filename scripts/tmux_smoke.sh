@@ -47,6 +47,13 @@ for size in 80x24 120x36; do
     expect "Batches (10)" || true
     # Nothing cut off: the footer's last binding is still on screen.
     expect "Quit" || true
+    if ((cols >= 120)); then
+        # The columns an analyst came for, with the time of the last change as "… ago".
+        for column in "Done/Total" "Failed" "ETA" "Updated" "Next check"; do
+            expect "$column" || true
+        done
+        expect " ago " || true
+    fi
     refuse "Traceback"
 
     send "/"

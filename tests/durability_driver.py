@@ -35,7 +35,7 @@ SPEED = 600.0
 
 
 async def until_shown(pilot: Pilot[None], app: DashboardApp, batch_id: str, shown: bool) -> None:
-    while (batch_id in app.table.shown_ids) is not shown:
+    while (batch_id in app.table.row_keys) is not shown:
         await pilot.pause(0.01)
 
 
@@ -47,7 +47,7 @@ async def drive(app: DashboardApp, ids: list[str], log: int, rng: random.Random)
             await pilot.press("enter")
             await until_shown(pilot, app, batch_id, shown=True)
             os.write(log, f"+ {batch_id}\n".encode())
-            shown = app.table.shown_ids
+            shown = app.table.row_keys
             if len(shown) > 3 and rng.random() < 0.3:
                 victim = rng.choice(shown)
                 app.select_batch(victim)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reap_tui.api.errors import ApiFailure, FailureKind, failure_from_response, transport_failure
-from reap_tui.api.models import BatchStatus
+from reap_tui.api.models import BatchStatus, StatusKind
 from reap_tui.api.parser import parse_batch_status
 from reap_tui.engine import cadence
 from reap_tui.engine.cadence import CadenceConfig, History
@@ -118,7 +118,7 @@ def test_a_prediction_sooner_than_30_s_waits_the_minimum() -> None:
     assert decision.at == NOW + 30
 
 
-def test_the_window_ends_30_minutes_after_the_first_check() -> None:
+def test_without_a_change_the_window_ends_30_minutes_after_the_first_check() -> None:
     late = NOW + 1800 - 20
     decision = cadence.after_status(
         status("in_progress"), late, history(), CONFIG, random.Random(1)
@@ -126,10 +126,97 @@ def test_the_window_ends_30_minutes_after_the_first_check() -> None:
     assert decision.phase is Phase.TIMED_OUT and decision.at is None
 
 
+def test_the_window_runs_from_the_last_change() -> None:
+    changed = history(last_change_at=NOW + 1000)
+    at_old_end = NOW + 1800 - 20
+    moving = cadence.after_status(
+        status("in_progress"), at_old_end, changed, CONFIG, random.Random(1)
+    )
+    assert moving.phase is Phase.POLLING
+    late = NOW + 1000 + 1800 - 20
+    stopped = cadence.after_status(status("in_progress"), late, changed, CONFIG, random.Random(1))
+    assert stopped.phase is Phase.TIMED_OUT and stopped.at is None
+
+
 def test_a_last_check_lands_on_the_window_end_when_allowed() -> None:
     late = NOW + 1800 - 40
     decision = cadence.after_status(status("pending"), late, history(), CONFIG, random.Random(1))
     assert decision.at == NOW + 1800
+    moved = history(last_change_at=NOW + 600)
+    later = NOW + 600 + 1800 - 40
+    decision = cadence.after_status(status("in_progress"), later, moved, CONFIG, random.Random(1))
+    assert decision.at == NOW + 600 + 1800
+
+
+def facts(
+    *, last_progress_at: float | None = None, next_in_line: bool = True, stalled: bool = False
+) -> cadence.ImportFacts:
+    return cadence.ImportFacts(last_progress_at, next_in_line, stalled)
+
+
+@given(seeds)
+def test_a_pending_batch_behind_others_of_its_import_is_checked_at_the_slow_rate(
+    seed: int,
+) -> None:
+    behind = history(pending=True, in_import=facts(next_in_line=False))
+    decision = cadence.after_status(status("pending", 0), NOW, behind, CONFIG, random.Random(seed))
+    assert decision.at is not None and decision.slow
+    assert NOW + CONFIG.pending_interval <= decision.at <= NOW + 1.2 * CONFIG.pending_interval
+
+
+@given(seeds, st.sampled_from(["pending", "in_progress"]))
+def test_next_in_line_and_in_progress_keep_30_to_60_s(seed: int, kind: str) -> None:
+    in_line = history(pending=kind == "pending", in_import=facts(next_in_line=kind == "pending"))
+    decision = cadence.after_status(status(kind, 0), NOW, in_line, CONFIG, random.Random(seed))
+    assert decision.at is not None and not decision.slow
+    assert NOW + 30 <= decision.at <= NOW + 60
+
+
+def test_a_pending_batch_of_a_moving_import_is_not_timed_out() -> None:
+    moving = facts(last_progress_at=NOW + 3000, next_in_line=False)
+    late = NOW + 3600
+    waiting = cadence.after_status(
+        status("pending", 0),
+        late,
+        history(pending=True, in_import=moving),
+        CONFIG,
+        random.Random(1),
+    )
+    assert waiting.phase is Phase.POLLING
+    # In progress, its own last change counts, not the import's.
+    running = cadence.after_status(
+        status("in_progress"), late, history(in_import=moving), CONFIG, random.Random(1)
+    )
+    assert running.phase is Phase.TIMED_OUT
+
+
+@given(seeds, st.sampled_from(["pending", "in_progress"]), st.floats(0, 10**6))
+def test_a_stalled_import_goes_on_at_the_slow_rate_and_never_times_out(
+    seed: int, kind: str, elapsed: float
+) -> None:
+    stalled = history(pending=kind == "pending", in_import=facts(stalled=True))
+    decision = cadence.after_status(
+        status(kind), NOW + elapsed, stalled, CONFIG, random.Random(seed)
+    )
+    assert decision.phase is Phase.POLLING and decision.at is not None
+    assert decision.at >= NOW + elapsed + CONFIG.pending_interval
+
+
+@given(seeds, st.floats(0, 600))
+def test_a_hurried_check_is_never_sooner_than_the_documented_rate_allows(
+    seed: int, since_last: float
+) -> None:
+    last = NOW - since_last
+    slow_next = last + CONFIG.pending_interval
+    at = cadence.hurried(
+        slow_next, last, StatusKind.PENDING, facts(), NOW, CONFIG, random.Random(seed)
+    )
+    if at is not None:
+        assert at >= max(NOW, last + 52.5) and at < slow_next
+    still_behind = facts(next_in_line=False)
+    kind = StatusKind.PENDING
+    rng = random.Random(seed)
+    assert cadence.hurried(slow_next, last, kind, still_behind, NOW, CONFIG, rng) is None
 
 
 def failure(http_status: int, retry_after: float | None = None) -> ApiFailure:
@@ -189,3 +276,4 @@ def test_retry_after_is_always_honoured(seed: int, elapsed: float, retry_after: 
 def test_scaled_config_divides_every_duration() -> None:
     fast = CONFIG.scaled(60)
     assert fast.interval_min == 0.5 and fast.window == 30 and fast.first_check_max == 2
+    assert fast.pending_interval == 5 and fast.stall_after == 15

@@ -104,11 +104,11 @@ def test_an_in_progress_batch_is_followed_to_completion(tmp_path: Path) -> None:
     assert errors and errors[0]["error"]["httpStatus"] == 502
 
 
-def test_a_batch_still_running_after_the_window_is_5(tmp_path: Path) -> None:
-    endless = ScriptedBatch(str(uuid.uuid4()), total_records=1_000_000, rate=1)
-    with SandboxServer(SystemClock(), speed=600, batches=[endless]) as server:
+def test_a_batch_with_no_change_for_the_whole_window_is_5(tmp_path: Path) -> None:
+    stuck = ScriptedBatch(str(uuid.uuid4()), total_records=100, queue_wait=10**9)
+    with SandboxServer(SystemClock(), speed=600, batches=[stuck]) as server:
         returncode, events, _ = watch(
-            tmp_path, server.base_url, server.api_key, endless.batch_id, speed="600"
+            tmp_path, server.base_url, server.api_key, stuck.batch_id, speed="600"
         )
     assert returncode == 5
     assert events[-1]["phase"] == "timed out"

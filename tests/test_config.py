@@ -126,6 +126,10 @@ def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
 def test_a_maximum_below_its_minimum_is_refused_for_any_host(tmp_path: Path) -> None:
     error = _error(tmp_path, "[polling]\ninterval_min = 50\ninterval_max = 40\n")
     assert error.key == "polling.interval_max"
+    # The slow rate inside an import is never faster than the documented one.
+    error = _error(tmp_path, "[polling]\npending_interval = 45\n")
+    assert error.key == "polling.pending_interval"
+    assert "polling.interval_max (60)" in error.problem
 
 
 @pytest.mark.parametrize(

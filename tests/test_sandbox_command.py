@@ -11,7 +11,14 @@ import uuid
 import pytest
 
 from reap_tui.sandbox import SandboxServer
-from reap_tui.sandbox.demo import DEMO_MISSING_ID, demo_batches, demo_labels, load_batches
+from reap_tui.sandbox.demo import (
+    DEMO_IMPORT_IDS,
+    DEMO_MISSING_ID,
+    demo_batches,
+    demo_import_labels,
+    demo_labels,
+    load_batches,
+)
 from reap_tui.sandbox.script import status_document
 from tests.sandbox_support import START, fake_clock, get_status
 
@@ -37,7 +44,7 @@ def read_banner(process: subprocess.Popen[str]) -> dict[str, object]:
 
 def test_sandbox_command_serves_the_demo_and_stops_cleanly_on_sigterm() -> None:
     process = subprocess.Popen(
-        [*COMMAND, "--port", "0", "--speed", "20", "--batches", "3"],
+        [*COMMAND, "--port", "0", "--speed", "20", "--batches", "3", "--import-batches", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -50,6 +57,12 @@ def test_sandbox_command_serves_the_demo_and_stops_cleanly_on_sigterm() -> None:
         assert {batch_id for batch_id in labels} <= set(ids)
         assert ids[DEMO_MISSING_ID] == ("(unknown)", labels[DEMO_MISSING_ID])
         assert sum(1 for state, label in ids.values() if label.startswith("Load batch")) == 3
+        # Uploaded at start, the load import waits behind the demo import.
+        queued = [state for state, label in ids.values() if label.startswith("Load import")]
+        assert queued == ["pending", "pending"]
+        march = [ids[batch_id] for batch_id in DEMO_IMPORT_IDS]
+        assert [label for _, label in march] == list(demo_import_labels().values())
+        assert {state for state, _ in march} == {"in_progress", "pending"}
 
         import urllib.error
         import urllib.request
@@ -95,6 +108,7 @@ def test_sandbox_command_says_the_key_is_its_own_throwaway() -> None:
         (["--speed", "-3"], "--speed must be a number greater than 0"),
         (["--port", "70000"], "--port must be between 0 and 65535"),
         (["--batches", "-1"], "--batches must not be negative"),
+        (["--import-batches", "-2"], "--import-batches must not be negative"),
     ],
 )
 def test_sandbox_command_refuses_bad_options(arguments: list[str], message: str) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from reap_tui.clock import FakeClock
 from reap_tui.sandbox import Fault, FaultPlan, UploadDefaults
-from reap_tui.sandbox.server import DEFAULT_BUSINESS_UUID, MAX_REQUEST_BYTES
+from reap_tui.sandbox.handler import MAX_REQUEST_BYTES
+from reap_tui.sandbox.server import DEFAULT_BUSINESS_UUID
 from tests.sandbox_support import (
     KEY,
     UPLOAD_PATH,

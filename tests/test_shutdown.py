@@ -102,7 +102,9 @@ def reach(terminal: Terminal, server: SandboxServer, phase: str) -> None:
     if phase == "slow request":
         terminal.wait_for(lambda: server.request_log != [], "sent its check")
     elif phase == "back-off":
-        terminal.wait_for(lambda: "retry in" in terminal.output, "showed the back-off")
+        # The status column says so at any width ("retry in" is in the next-check column,
+        # which an 80-column terminal leaves out).
+        terminal.wait_for(lambda: "retrying" in terminal.output, "showed the back-off")
     elif phase == "paused":
         terminal.wait_for(lambda: len(server.request_log) > 0, "made its first check")
         terminal.type(" ")

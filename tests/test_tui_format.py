@@ -17,7 +17,7 @@ from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.engine.snapshots import initial_state, snapshot_of
 from reap_tui.engine.state import BatchState, Phase, Progress
 from reap_tui.store.model import Entry, Source
-from reap_tui.tui.counts import count_groups, terminal_title
+from reap_tui.tui.counts import StatusCounts, group_of, terminal_title
 from reap_tui.tui.notices import notices_for
 from reap_tui.tui.ordering import COLUMN_ORDERS, SORT_CYCLE, matches, next_sort, ordered_ids
 
@@ -71,12 +71,44 @@ def test_countdown_and_due() -> None:
     assert fmt.countdown(None, NOW) == "—"
 
 
+@pytest.mark.parametrize(
+    ("left", "shown"),
+    [
+        (59, "in 59s"),
+        (60, "in 1m"),
+        (119, "in 1m"),
+        (185, "in 3m"),
+        (1799, "in 29m"),
+        (3600, "in 1h 00m"),
+        (3900, "in 1h 05m"),
+    ],
+)
+def test_countdown_shows_seconds_only_in_the_last_minute(left: float, shown: str) -> None:
+    assert fmt.countdown(NOW + left, NOW) == shown
+
+
+def test_a_countdown_changes_once_a_minute_until_its_last_minute() -> None:
+    """Half an hour counted down second by second: every change before the last minute falls
+    on a whole minute, so the one-second tick redraws such a row 29 times, not 1,740."""
+    at = NOW + 1800
+    changes = [
+        second
+        for second in range(1, 1800)
+        if fmt.countdown(at, NOW + second) != fmt.countdown(at, NOW + second - 1)
+    ]
+    last_minute = [second for second in changes if 1800 - second < 60]
+    before = [second for second in changes if 1800 - second >= 60]
+    assert before == list(range(1, 1740, 60))  # 30m -> 29m at the first second, and so on
+    assert last_minute == list(range(1741, 1800))  # 59s, 58s, ... 1s
+
+
 def test_numbers() -> None:
     assert fmt.count(1234567) == "1,234,567"
     assert fmt.percent(0.0625, share=True) == "6.2%"
     assert fmt.rate(1204.4) == "1,204/min"
     assert fmt.rate(0.5) == "0.5/min"
-    assert fmt.eta(125) == "~2m 05s"
+    assert fmt.eta(125) == "~2m"
+    assert fmt.eta(42) == "~42s"
 
 
 def test_absolute_time_in_utc_names_the_zone() -> None:
@@ -128,6 +160,15 @@ def test_next_check_says_why_there_is_none() -> None:
     assert fmt.next_check(failing, NOW) == "retry in 30s"
 
 
+def test_a_due_check_is_queued_until_its_request_is_out() -> None:
+    due = state("in_progress", phase=Phase.POLLING, next_check_at=NOW - 3)
+    assert fmt.next_check(due, NOW) == "queued"
+    assert fmt.next_check(dataclasses.replace(due, checking=True), NOW) == "checking…"
+    # A check asked for by hand on a finished batch waits its turn the same way.
+    asked = state("completed", phase=Phase.COMPLETED, next_check_at=NOW)
+    assert fmt.next_check(asked, NOW) == "queued"
+
+
 def test_format_and_snapshots_load_no_textual() -> None:
     code = (
         "import sys, reap_tui.format, reap_tui.engine.snapshots; "
@@ -174,12 +215,57 @@ def test_notices_on_the_transitions_that_matter() -> None:
 
 
 def test_counts_and_title_read_in_words() -> None:
-    groups = count_groups([state("failed"), state("in_progress"), state("in_progress")])
+    counts = StatusCounts()
+    for index, kind in enumerate(("failed", "in_progress", "in_progress")):
+        counts.update(state(kind, batch_id=f"{index}"))
+    groups = counts.groups()
     assert [(words, number) for (_, words, _), number in groups] == [
         ("failed", 1),
         ("in progress", 2),
     ]
     assert terminal_title(groups, "sandbox") == "reap-tui sandbox: 1 failed, 2 in progress"
+
+
+def test_counts_follow_each_change_and_removal() -> None:
+    counts = StatusCounts()
+    counts.update(state("in_progress", batch_id="a"))
+    counts.update(state("in_progress", batch_id="b"))
+    counts.update(state("completed", batch_id="a", phase=Phase.COMPLETED))
+    counts.update(state("completed", batch_id="a", phase=Phase.COMPLETED))  # the same again
+    assert [(words, n) for (_, words, _), n in counts.groups()] == [
+        ("in progress", 1),
+        ("completed", 1),
+    ]
+    counts.remove("b")
+    counts.remove("never-watched")
+    assert [(words, n) for (_, words, _), n in counts.groups()] == [("completed", 1)]
+
+
+_KINDS = st.sampled_from([None, "pending", "in_progress", "completed", "failed"])
+_CHANGES = st.lists(
+    st.tuples(st.sampled_from("abcd"), st.one_of(st.none(), _KINDS.map(lambda kind: (kind,)))),
+    max_size=30,
+)
+
+
+@given(_CHANGES)
+def test_counts_kept_one_change_at_a_time_equal_a_recount(
+    changes: list[tuple[str, tuple[str | None] | None]],
+) -> None:
+    """`None` removes the batch; otherwise it now shows that status."""
+    counts = StatusCounts()
+    current: dict[str, BatchState] = {}
+    for batch_id, change in changes:
+        if change is None:
+            counts.remove(batch_id)
+            current.pop(batch_id, None)
+        else:
+            current[batch_id] = state(change[0], batch_id=batch_id)
+            counts.update(current[batch_id])
+    recount: dict[object, int] = {}
+    for each in current.values():
+        recount[group_of(each)] = recount.get(group_of(each), 0) + 1
+    assert dict(counts.groups()) == recount
 
 
 def test_snapshot_round_trip_keeps_what_the_table_shows() -> None:

@@ -53,7 +53,7 @@ async def test_hostile_strings_on_screen_trigger_nothing(tmp_path: Path) -> None
     clock = FakeClock(START, auto_advance=False)
     state = hostile_state()
     app, engines = stub_app([state], tmp_path / "w.toml", clock)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(200, 50)) as pilot:  # the pane beside the table, all of it shown
         await wait_for(pilot, lambda: app.table.row_count == 1)
         await pilot.press("b")
         await pilot.pause()
@@ -61,7 +61,8 @@ async def test_hostile_strings_on_screen_trigger_nothing(tmp_path: Path) -> None
         for y in range(2, 30):
             await pilot.click("#detail", offset=(20, y))
         assert app.is_running
-        assert str(app.table.get_cell(BATCH_ID, "label")) == LABEL[:15] + "…"
+        (label,) = [each for each in app.table.shown_columns if each.key == "label"]
+        assert app.table.cell_text(BATCH_ID, "label") == LABEL[: label.width - 1] + "…"
         screen = html.unescape(app.export_screenshot()).replace("\xa0", " ")
         assert "[@click=app.quit]click me[/]" in screen
         engines[0].publish(dataclasses.replace(state, phase=Phase.PAUSED))

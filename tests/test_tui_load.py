@@ -47,9 +47,9 @@ async def test_updates_to_a_thousand_batches_keep_the_cursor_and_scroll(tmp_path
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: app.table.row_count == COUNT)
         table = app.table
-        table.move_cursor(row=500)
+        table.move_cursor(500)
         await pilot.pause()
-        selected, row, scroll = table.selected_id, table.cursor_row, table.scroll_offset
+        selected, row, scroll = table.cursor_key, table.cursor_row, table.scroll_offset
         assert scroll.y > 0
 
         engine = engines[0]
@@ -65,10 +65,10 @@ async def test_updates_to_a_thousand_batches_keep_the_cursor_and_scroll(tmp_path
             await pilot.pause(0.05)
         last = states[-1].batch_id
         expected = f"{100 + 5 * 50 + (COUNT - 1) % 13}/5,000"
-        await wait_for(pilot, lambda: str(table.get_cell(last, "done")) == expected)
+        await wait_for(pilot, lambda: table.cell_text(last, "done") == expected)
 
-        assert table.selected_id == selected
+        assert table.cursor_key == selected
         assert table.cursor_row == row
         assert table.scroll_offset == scroll
         assert table.row_count == COUNT
-        assert str(table.get_cell(states[0].batch_id, "failed")) == "3"
+        assert table.cell_text(states[0].batch_id, "failed") == "3"

@@ -31,7 +31,6 @@ from reap_tui.sandbox.demo import (
 )
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp
-from reap_tui.tui.cells import COLUMNS
 from reap_tui.tui.screens import AddBatchScreen, ApiKeyScreen, ConfirmScreen, HelpScreen
 
 from .conftest import START
@@ -55,7 +54,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 
 
 def all_checked(app: DashboardApp) -> bool:
-    return len(app.table.shown_ids) == len(demo_labels()) and all(
+    return len(app.table.row_keys) == len(demo_labels()) and all(
         state.checks_made > 0 and not state.checking for state in app.engine.states.values()
     )
 
@@ -66,18 +65,14 @@ async def settled(pilot: Pilot[None], app: DashboardApp, clock: FakeClock) -> No
     await pilot.pause(0.3)  # one flush of the table
 
 
-def header_x(column: str) -> int:
-    """Where a column's header is, counting the border and each column's padding."""
-    x = 1
-    for each in COLUMNS:
-        if each.key == column:
-            return x + 2
-        x += each.width + 2
-    raise KeyError(column)
+def header_x(app: DashboardApp, column: str) -> int:
+    """Where a shown column's header is: past the table's border, inside the column."""
+    (placed,) = [each for each in app.table.shown_columns if each.key == column]
+    return 1 + placed.x
 
 
 def cell(app: DashboardApp, batch_id: str, column: str) -> str:
-    return str(app.table.get_cell(batch_id, column))
+    return app.table.cell_text(batch_id, column)
 
 
 def detail_text(app: DashboardApp) -> str:
@@ -96,7 +91,7 @@ async def test_overview_shows_every_demo_batch_with_its_status(demo: Demo) -> No
         assert cell(app, FAILED_ID, "status") == "✗ failed"
         assert cell(app, COMPLETED_ID, "status") == "✓ completed"
         assert cell(app, IN_PROGRESS_ID, "status") == "▶ in progress"
-        assert app.table.shown_ids[0] in (FAILED_ID, *demo_labels())  # attention order
+        assert app.table.row_keys[0] in (FAILED_ID, *demo_labels())  # attention order
         assert "failed" in app._terminal_title and "demo" in app._terminal_title
 
 
@@ -104,7 +99,7 @@ async def test_add_refuses_an_invalid_id_as_you_type(demo: Demo) -> None:
     app, clock, _ = demo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
-        before = set(app.table.shown_ids)
+        before = set(app.table.row_keys)
         await pilot.press("a")
         assert isinstance(app.screen, AddBatchScreen)
         await pilot.press(*"not-a-uuid")
@@ -114,7 +109,7 @@ async def test_add_refuses_an_invalid_id_as_you_type(demo: Demo) -> None:
         await pilot.press("enter")
         assert isinstance(app.screen, AddBatchScreen)  # still open: nothing added
         await pilot.press("escape")
-        assert set(app.table.shown_ids) == before
+        assert set(app.table.row_keys) == before
 
 
 async def test_add_refuses_a_batch_already_watched(demo: Demo) -> None:
@@ -133,7 +128,7 @@ async def test_add_watches_checks_and_saves_a_new_batch(demo: Demo, tmp_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
         await pilot.press("a", *NEW_ID, "tab", *"Night run", "enter")
-        assert app.table.selected_id == NEW_ID
+        assert app.table.cursor_key == NEW_ID
         await wait_for(pilot, lambda: cell(app, NEW_ID, "status") == "▶ in progress", clock=clock)
         assert cell(app, NEW_ID, "label") == "Night run"
     saved = WatchList.open(tmp_path / "watchlist.toml", clock).get(NEW_ID)
@@ -148,9 +143,9 @@ async def test_remove_asks_first_and_keep_keeps(demo: Demo, tmp_path: Path) -> N
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
-        assert PENDING_ID in app.table.shown_ids
+        assert PENDING_ID in app.table.row_keys
         await pilot.press("d", "y")
-        assert PENDING_ID not in app.table.shown_ids
+        assert PENDING_ID not in app.table.row_keys
         assert PENDING_ID not in app.engine.states
     assert WatchList.open(tmp_path / "watchlist.toml", clock).get(PENDING_ID) is None
 
@@ -183,11 +178,11 @@ async def test_filter_by_status_words_and_escape_clears(demo: Demo) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
         await pilot.press("slash", *"failed")
-        assert app.table.shown_ids == [FAILED_ID]
+        assert app.table.row_keys == (FAILED_ID,)
         await pilot.press("escape")
-        assert len(app.table.shown_ids) == len(demo_labels())
+        assert len(app.table.row_keys) == len(demo_labels())
         await pilot.press("slash", *"march", "enter")
-        assert app.table.shown_ids == [IN_PROGRESS_ID]
+        assert app.table.row_keys == (IN_PROGRESS_ID,)
         assert app.table.has_focus
 
 
@@ -196,15 +191,15 @@ async def test_sort_cycles_and_a_header_click_sorts_by_that_column(demo: Demo) -
     labels = demo_labels()
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot, app, clock)
-        selected = app.table.selected_id
+        selected = app.table.cursor_key
         await pilot.press("s")
         assert "sort: label" in str(app.table.border_title)
-        shown = [labels[batch_id] for batch_id in app.table.shown_ids]
+        shown = [labels[batch_id] for batch_id in app.table.row_keys]
         assert shown == sorted(shown, key=str.casefold)
-        assert app.table.selected_id == selected  # the cursor follows its batch
-        await pilot.click("#batches", offset=(header_x("failed"), 1))
+        assert app.table.cursor_key == selected  # the cursor follows its batch
+        await pilot.click("#batches", offset=(header_x(app, "failed"), 1))
         assert "sort: failed" in str(app.table.border_title)
-        failed = [app.engine.states[b].status for b in app.table.shown_ids]
+        failed = [app.engine.states[b].status for b in app.table.row_keys]
         counts = [s.failed_records for s in failed if s is not None]
         assert counts == sorted(counts, reverse=True)
 
@@ -261,7 +256,7 @@ async def test_palette_jumps_to_a_batch_by_label(demo: Demo) -> None:
         await pilot.press(*"Partner referrals")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.table.selected_id == COMPLETED_ID)
+        await wait_for(pilot, lambda: app.table.cursor_key == COMPLETED_ID)
 
 
 async def test_a_refused_key_is_replaced_for_the_session(tmp_path: Path) -> None:
@@ -342,7 +337,7 @@ async def test_a_watch_list_that_cannot_be_written_is_reported_not_fatal(tmp_pat
             break_the_folder(listing)
             await pilot.press("a", *NEW_ID, "enter")
             await pilot.pause(0.1)
-            assert NEW_ID not in app.table.shown_ids, "not shown as watched: it was not saved"
+            assert NEW_ID not in app.table.row_keys, "not shown as watched: it was not saved"
             toasts = [(n.title, n.message) for n in app._notifications]
             assert any(
                 title == "The watch list could not be saved" and str(listing.parent) in message
@@ -350,7 +345,7 @@ async def test_a_watch_list_that_cannot_be_written_is_reported_not_fatal(tmp_pat
             )
             app.select_batch(PENDING_ID)
             await pilot.press("d", "y")
-            assert PENDING_ID in app.table.shown_ids, "kept: its removal could not be saved"
+            assert PENDING_ID in app.table.row_keys, "kept: its removal could not be saved"
             clock.advance(60)
             await pilot.pause(1.2)
             assert app.is_running

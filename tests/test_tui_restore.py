@@ -70,9 +70,9 @@ async def test_the_saved_state_shows_before_any_answer_and_done_batches_stay_don
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause(0.5)
             assert server.request_log == [], "nothing asked yet: the last check was 5 s ago"
-            assert str(app.table.get_cell(RUNNING, "status")) == "▶ in progress"
-            assert str(app.table.get_cell(DONE, "status")) == "✓ completed"
-            assert "1,234" in str(app.table.get_cell(RUNNING, "done"))
+            assert app.table.cell_text(RUNNING, "status") == "▶ in progress"
+            assert app.table.cell_text(DONE, "status") == "✓ completed"
+            assert "1,234" in app.table.cell_text(RUNNING, "done")
 
             clock.advance(30)
             await wait_for(pilot, lambda: len(server.request_log) > 0)

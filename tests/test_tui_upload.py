@@ -136,11 +136,11 @@ async def test_upload_from_pick_to_a_row_waiting_for_its_first_check(
         assert batch_id is not None
         assert record.filename == "march.csv" and record.file_bytes == GOOD_CSV.encode()
 
-        await wait_for(pilot, lambda: batch_id in app.table.shown_ids)
-        assert app.table.selected_id == batch_id
-        assert str(app.table.get_cell(batch_id, "label")) == "March run"
-        assert str(app.table.get_cell(batch_id, "status")).endswith("first check")
-        assert str(app.table.get_cell(batch_id, "next")).startswith("in 1m")
+        await wait_for(pilot, lambda: batch_id in app.table.row_keys)
+        assert app.table.cursor_key == batch_id
+        assert app.table.cell_text(batch_id, "label") == "March run"
+        assert app.table.cell_text(batch_id, "status").endswith("first check")
+        assert app.table.cell_text(batch_id, "next").startswith("in 1m")
         assert app.engine.states[batch_id].phase is Phase.WAITING_FIRST_CHECK
         assert not any(request.method == "GET" for request in server.request_log)
 
@@ -171,7 +171,7 @@ async def test_escape_closes_the_screen_without_uploading(
         await wait_for(pilot, lambda: not screen.query_one("#upload-start", Button).disabled)
         await pilot.press("escape")
         assert not isinstance(app.screen, UploadScreen)
-        assert app.table.shown_ids == []
+        assert app.table.row_keys == ()
     assert server.request_log == []
 
 
@@ -202,7 +202,7 @@ async def test_a_failed_upload_says_so_and_a_retry_reuses_the_key(
             await pilot.click("#upload-start")
             await pilot.click("#upload-confirm")
             await wait_for(pilot, lambda: not isinstance(app.screen, UploadScreen))
-            assert len(app.table.shown_ids) == 1
+            assert len(app.table.row_keys) == 1
         assert len(server.request_log) == 2
         (created,) = server.uploads  # the 500 came before the endpoint: nothing was made then
         assert created.idempotency_key == pending.idempotency_key

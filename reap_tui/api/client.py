@@ -104,6 +104,11 @@ class ReapClient:
         key_state = "set" if self._api_key else "none"
         return f"ReapClient(base_url={self.base_url!r}, api_key={key_state})"
 
+    @property
+    def has_api_key(self) -> bool:
+        """Whether requests carry a key (without which Reap can only answer 401)."""
+        return bool(self._api_key)
+
     def set_api_key(self, api_key: str | None) -> None:
         self._api_key = api_key
 

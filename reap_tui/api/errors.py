@@ -255,6 +255,23 @@ def failure_from_response(
     )
 
 
+MISSING_KEY_CODE = "0000000100"
+
+
+def missing_key_failure() -> ApiFailure:
+    """Reap's answer to a request without a key (401 `0000000100`), made locally instead of
+    sending a request that can only earn it: no HTTP status, since nothing was sent."""
+    explanation = CATALOGUE[MISSING_KEY_CODE]
+    return ApiFailure(
+        kind=FailureKind.AUTH,
+        title=explanation.title,
+        meaning="No API key is set, so no request is sent: Reap would refuse it.",
+        action=explanation.action,
+        code=MISSING_KEY_CODE,
+        detail="not sent: no API key",
+    )
+
+
 def transport_failure(kind: FailureKind, detail: str) -> ApiFailure:
     if kind is FailureKind.TIMEOUT:
         explanation = Explanation(

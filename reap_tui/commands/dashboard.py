@@ -24,7 +24,16 @@ from reap_tui.engine.state import BatchState
 from reap_tui.exitcodes import ExitCode
 from reap_tui.logs import start_logging
 from reap_tui.sandbox import SandboxServer
-from reap_tui.sandbox.demo import DEMO_MISSING_ID, DEMO_SPEED, demo_batches, demo_labels
+from reap_tui.sandbox.demo import (
+    DEMO_IMPORT_IDS,
+    DEMO_MISSING_ID,
+    DEMO_SPEED,
+    demo_batches,
+    demo_import,
+    demo_import_labels,
+    demo_labels,
+    demo_processor,
+)
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig, EngineFactory
 from reap_tui.tui.header import NO_KEY
@@ -81,10 +90,16 @@ def run_app(app: DashboardApp) -> int:
     return ExitCode.OK
 
 
-def demo_watchlist(path: Path, clock: Clock, base_url: str) -> WatchList:
-    """A fresh list holding every demo batch, and one the server has never heard of."""
+def demo_watchlist(
+    path: Path, clock: Clock, base_url: str, *, with_import: bool = False
+) -> WatchList:
+    """A fresh list holding every demo batch, and one the server has never heard of; with
+    `with_import`, then the demo import's batches in upload order."""
     watchlist = WatchList.open(path, clock)
-    for batch_id, label in demo_labels().items():
+    labels = demo_labels()
+    if with_import:
+        labels.update(demo_import_labels())
+    for batch_id, label in labels.items():
         watchlist.add(batch_id, environment=DEMO_ENVIRONMENT, base_url=base_url, label=label)
     assert watchlist.get(DEMO_MISSING_ID) is not None
     return watchlist
@@ -98,7 +113,8 @@ def demo_app(
     settings: Settings | None = None,
     rng: random.Random | None = None,
 ) -> DashboardApp:
-    """The dashboard on a started sandbox: its own key, its speed, no user settings needed."""
+    """The dashboard on a started sandbox: its own key, its speed, no user settings needed; the
+    demo import is watched too when the sandbox serves it."""
     settings = settings or Settings()
     cadence = CadenceConfig().scaled(server.speed)
     key = ApiKey(server.api_key)
@@ -106,7 +122,12 @@ def demo_app(
         clock=clock,
         client=ReapClient(server.base_url, key.reveal(), clock=clock),
         engine_factory=engine_factory(clock, cadence, Limits(), rng),
-        watchlist=demo_watchlist(watchlist_path, clock, server.base_url),
+        watchlist=demo_watchlist(
+            watchlist_path,
+            clock,
+            server.base_url,
+            with_import=set(DEMO_IMPORT_IDS) <= set(server.batch_ids),
+        ),
         config=view_config(settings, DEMO_ENVIRONMENT, key),
     )
 
@@ -119,7 +140,13 @@ def run_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"--speed must be a positive number, not {speed:g}")
     settings = settings_from(args) if args.config else Settings()
     clock = SystemClock()
-    server = SandboxServer(clock, speed=speed, batches=demo_batches(clock.now(), speed))
+    now = clock.now()
+    server = SandboxServer(
+        clock,
+        speed=speed,
+        batches=[*demo_batches(now, speed), *demo_import(now, speed)],
+        processor=demo_processor(now),
+    )
     with server, tempfile.TemporaryDirectory(prefix="reap-tui-demo-") as folder:
         start_logging(Path(args.log_file) if args.log_file else None, [server.api_key])
         app = demo_app(clock, server, Path(folder) / "watchlist.toml", settings=settings)

@@ -1,4 +1,5 @@
-"""`reap-tui sandbox`: the local Reap-compatible server in the foreground, with the demo batches."""
+"""`reap-tui sandbox`: the local Reap-compatible server in the foreground, with the demo batches
+and the demo import."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def register(subparsers: Any) -> None:
         "sandbox",
         help="run a local Reap-compatible server with sample batches",
         description="Run a Reap-compatible server on 127.0.0.1 with the demo batches until "
-        "Ctrl-C. It prints its base URL, its own throwaway API key and its batch ids.",
+        "Ctrl-C. It prints its base URL, its own throwaway API key and its batch ids. Uploaded "
+        "batches, and those of the demo import, wait for a model of Reap's processor: pickups "
+        "every 10 minutes, 7 records/s shared by the batches in progress.",
     )
     p.add_argument("--port", type=int, default=0, metavar="N", help="port (default: any free)")
     p.add_argument(
@@ -26,6 +29,13 @@ def register(subparsers: Any) -> None:
         default=0,
         metavar="N",
         help="also serve N generic in-progress batches (load tests)",
+    )
+    p.add_argument(
+        "--import-batches",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also queue an import of N batches of 5,000 rows, uploaded at start",
     )
     add_global_options(p, on_subcommand=True)
     p.set_defaults(handler=run)
@@ -37,11 +47,16 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.sandbox.demo import (
         DEMO_MISSING_ID,
         demo_batches,
+        demo_import,
+        demo_import_labels,
         demo_labels,
+        demo_processor,
         load_batches,
+        load_import,
+        load_import_label,
         load_label,
     )
-    from reap_tui.sandbox.script import status_document
+    from reap_tui.sandbox.server import Batch
 
     speed = 1.0 if getattr(args, "speed", None) is None else float(args.speed)
     if not (speed > 0 and math.isfinite(speed)):
@@ -50,14 +65,21 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--port must be between 0 and 65535")
     if args.batches < 0:
         raise UsageError("--batches must not be negative")
+    if args.import_batches < 0:
+        raise UsageError("--import-batches must not be negative")
 
     clock = SystemClock()
     now = clock.now()
-    labels = demo_labels()
+    labels = {**demo_labels(), **demo_import_labels()}
     extra = load_batches(args.batches, now, speed)
     labels.update({batch.batch_id: load_label(i) for i, batch in enumerate(extra)})
-    batches = [*demo_batches(now, speed), *extra]
-    server = SandboxServer(clock, speed=speed, batches=batches, port=args.port)
+    queued = load_import(args.import_batches, now)
+    count = len(queued)
+    labels.update({batch.batch_id: load_import_label(i, count) for i, batch in enumerate(queued)})
+    batches: list[Batch] = [*demo_batches(now, speed), *demo_import(now, speed), *extra, *queued]
+    server = SandboxServer(
+        clock, speed=speed, batches=batches, port=args.port, processor=demo_processor(now)
+    )
     try:
         server.start()
     except OSError as error:
@@ -76,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         print("          (this sandbox's own throwaway key, made for this run; safe to show)")
         print("batches:")
         for batch_id in server.batch_ids:
-            state = status_document(server.scripted_batch(batch_id), now, speed)["status"]
+            state = server.status_document(batch_id, now)["status"]
             print(f"  {batch_id}  {state:<12} {labels.get(batch_id, '')}")
         print(f"  {DEMO_MISSING_ID}  {'(unknown)':<12} {labels[DEMO_MISSING_ID]}")
         print(

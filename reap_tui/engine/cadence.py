@@ -1,13 +1,17 @@
 """The documented polling cadence as a pure policy: what happened + now -> when to check next.
 
 From Reap's batch-status page: first check 1-2 minutes after upload; every 30-60 s while
-pending or in progress; stop at completed/failed; give up after 30 minutes. Everything here
+pending or in progress; stop at completed/failed; give up after 30 minutes. The 30 minutes run
+from the batch's last observed change, so only what has stopped moving is given up on. Inside
+an import (batches Reap processes one after another), a pending batch not next in line is
+checked at the slow rate, and so is every batch of an import that has stalled. Everything here
 is a function of its arguments (the random source included), so it can be tested exhaustively.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from dataclasses import dataclass
 
@@ -34,6 +38,11 @@ class CadenceConfig:
     not_found_recheck: float = 60.0
     # A batch uploaded less than this long ago may not be visible yet: one 404 is forgiven.
     recent_upload: float = 120.0
+    # The slow rate: a pending batch behind others of its import (Reap picks pending batches
+    # up every 10 minutes), and every batch of a stalled import.
+    pending_interval: float = 300.0
+    # An import with no change in any of its batches for this long is stalled.
+    stall_after: float = 900.0
 
     def scaled(self, speed: float) -> CadenceConfig:
         """Every duration divided by `speed` (demos and tests against a loopback sandbox)."""
@@ -46,11 +55,24 @@ class CadenceConfig:
 
 @dataclass(frozen=True)
 class Decision:
-    """Check again at `at`, in `phase`; or, when `at` is None, stop in `phase` for `reason`."""
+    """Check again at `at`, in `phase`; or, when `at` is None, stop in `phase` for `reason`.
+    `slow`: `at` is on the slow rate, and may be brought forward if the import moves on."""
 
     phase: Phase
     at: float | None
     reason: str = ""
+    slow: bool = False
+
+
+@dataclass(frozen=True)
+class ImportFacts:
+    """What the policy needs to know of the import a batch belongs to."""
+
+    last_progress_at: float | None
+    """When any batch of the import last changed (status or processed count)."""
+    next_in_line: bool
+    """No batch ahead of this one in the import is still waiting to start."""
+    stalled: bool
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,11 @@ class History:
     consecutive_failures: int
     not_found_rechecks: int
     throughput: float | None
+    last_change_at: float | None = None
+    """When the batch's status or processed count last changed, as checks saw it."""
+    pending: bool = False
+    """The batch was last seen pending."""
+    in_import: ImportFacts | None = None
 
 
 def first_check(
@@ -81,6 +108,10 @@ def after_status(
         return Decision(Phase.COMPLETED, None, "completed")
     if status.kind is StatusKind.FAILED:
         return Decision(Phase.FAILED, None, "batch failed")
+    if on_slow_rate(status.kind, history.in_import):
+        at = now + slow_interval(config, rng)
+        decision = _within_window(at, now + config.interval_min, history, config)
+        return dataclasses.replace(decision, slow=decision.at == at)
     predicted = None
     if status.kind is StatusKind.IN_PROGRESS:
         predicted = _predicted_completion(status, now, history.throughput)
@@ -133,8 +164,53 @@ def backoff_delay(
     return delay
 
 
+def on_slow_rate(kind: StatusKind | None, facts: ImportFacts | None) -> bool:
+    """Every batch of a stalled import, and a pending batch behind others of its import."""
+    if facts is None:
+        return False
+    return facts.stalled or (kind is StatusKind.PENDING and not facts.next_in_line)
+
+
+def slow_interval(config: CadenceConfig, rng: random.Random) -> float:
+    """The slow rate, jittered upwards only: never sooner than `pending_interval`."""
+    return rng.uniform(config.pending_interval, config.pending_interval * 1.2)
+
+
+def window_start(history: History) -> float:
+    """The window runs from the first check of this window, or from the batch's last change,
+    or, for a batch pending behind others of its import, from the import's last change."""
+    start = history.first_check_at
+    if history.last_change_at is not None:
+        start = max(start, history.last_change_at)
+    facts = history.in_import
+    if history.pending and facts is not None and facts.last_progress_at is not None:
+        start = max(start, facts.last_progress_at)
+    return start
+
+
 def window_end(history: History, config: CadenceConfig) -> float:
-    return history.first_check_at + config.window
+    """No automatic check after this; never, for a batch of a stalled import (those go on at
+    the slow rate until the user pauses them)."""
+    if history.in_import is not None and history.in_import.stalled:
+        return math.inf
+    return window_start(history) + config.window
+
+
+def hurried(
+    next_at: float,
+    last_checked_at: float,
+    kind: StatusKind | None,
+    facts: ImportFacts | None,
+    now: float,
+    config: CadenceConfig,
+    rng: random.Random,
+) -> float | None:
+    """For a batch waiting on the slow rate: if it is now due the documented one (it became
+    next in line, or its import moved again), the sooner check; else None to keep `next_at`."""
+    if on_slow_rate(kind, facts):
+        return None
+    at = max(now, last_checked_at + rng.uniform(_long_end(config), config.interval_max))
+    return at if at < next_at else None
 
 
 def _within_window(at: float, earliest: float, history: History, config: CadenceConfig) -> Decision:
@@ -150,7 +226,7 @@ def _within_window(at: float, earliest: float, history: History, config: Cadence
 
 
 def timed_out_reason(config: CadenceConfig) -> str:
-    return f"no final status {config.window / 60:g} min after the first check"
+    return f"no change in {config.window / 60:g} min"
 
 
 def _predicted_completion(

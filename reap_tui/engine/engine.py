@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from reap_tui.api.client import ReapClient
-from reap_tui.api.errors import ApiFailure
+from reap_tui.api.errors import ApiFailure, missing_key_failure
 from reap_tui.apikey import ApiKey
 from reap_tui.clock import Clock
-from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.cadence import CadenceConfig, ImportFacts
+from reap_tui.engine.import_book import ImportActivity, ImportBook
 from reap_tui.engine.limiter import Limits, RequestLimiter
 from reap_tui.engine.poller import BatchPoller, WatchTarget
 from reap_tui.engine.state import BatchState, Phase
@@ -25,13 +26,20 @@ from reap_tui.logs import protect_in_logs
 @dataclass(frozen=True)
 class EngineHealth:
     in_flight: int
+    """Requests out now: as many batches say "checking"."""
     requests_made: int
     last_failure: ApiFailure | None
     last_failure_at: float | None
+    queued: int = 0
+    """Checks due and waiting for their turn under the limits ("queued")."""
 
 
 class Engine:
-    """Owns every poller and the limits they share."""
+    """Owns every poller, the limits they share, and the imports they belong to.
+
+    `on_state` hears every batch state published; `on_import` hears an import's state each
+    time it becomes stalled or stops being stalled.
+    """
 
     def __init__(
         self,
@@ -41,12 +49,14 @@ class Engine:
         cadence: CadenceConfig | None = None,
         limits: Limits | None = None,
         rng: random.Random | None = None,
+        on_import: Callable[[ImportActivity], None] | None = None,
     ) -> None:
         self.clock = clock
         self.cadence = cadence or CadenceConfig()
         self.rng = rng or random.Random()
         self.limiter = RequestLimiter(clock, limits or Limits())
         self._on_state = on_state
+        self._imports = ImportBook(clock, self.cadence.stall_after, on_import or _ignore)
         self._pollers: dict[str, BatchPoller] = {}
         self._auth_refused: dict[int, ApiFailure] = {}
         self._last_failure: ApiFailure | None = None
@@ -61,16 +71,24 @@ class Engine:
             return
         poller = BatchPoller(target, self)
         self._pollers[target.batch_id] = poller
+        if target.in_import is not None:
+            self._imports.join(poller.state, target.in_import)
         poller.start()
 
     def unwatch(self, batch_id: str) -> None:
         poller = self._pollers.pop(batch_id, None)
         if poller is not None and poller.task is not None:
             poller.task.cancel()
+        self._hurry(self._imports.leave(batch_id))
 
     @property
     def states(self) -> Mapping[str, BatchState]:
         return {batch_id: poller.state for batch_id, poller in self._pollers.items()}
+
+    @property
+    def imports(self) -> Mapping[str, ImportActivity]:
+        """Every import with a watched batch, by name."""
+        return self._imports.states
 
     @property
     def health(self) -> EngineHealth:
@@ -79,6 +97,7 @@ class Engine:
             requests_made=self.limiter.requests_made,
             last_failure=self._last_failure,
             last_failure_at=self._last_failure_at,
+            queued=self.limiter.waiting,
         )
 
     # -- user actions ----------------------------------------------------------------------
@@ -108,17 +127,24 @@ class Engine:
             poller.set_label(label)
 
     def set_api_key(self, client: ReapClient, api_key: ApiKey | None) -> None:
-        """A new key for `client`: every batch stopped for authentication on it resumes."""
+        """A new key for `client`: every batch stopped for authentication on it resumes.
+        No key: every batch on it that would be checked waits for one, and nothing is sent."""
         client.set_api_key(api_key.reveal() if api_key else None)
-        if api_key:
-            protect_in_logs(api_key.reveal())
         self._auth_refused.pop(id(client), None)
+        if not api_key:
+            missing = missing_key_failure()
+            self._each(self._on_client(client), lambda poller: poller.stop_for_auth(missing))
+            return
+        protect_in_logs(api_key.reveal())
         stopped = [
             batch_id
             for batch_id, poller in self._pollers.items()
             if poller.target.client is client and poller.state.phase is Phase.AUTH_REQUIRED
         ]
         self._each(stopped, BatchPoller.resume)
+
+    def _on_client(self, client: ReapClient) -> list[str]:
+        return [b for b, poller in self._pollers.items() if poller.target.client is client]
 
     def _each(self, batch_ids: Iterable[str], action: Callable[[BatchPoller], None]) -> None:
         for batch_id in list(batch_ids):
@@ -129,14 +155,30 @@ class Engine:
     # -- what pollers report -----------------------------------------------------------------
 
     def publish(self, state: BatchState) -> None:
+        self.observe_import(state)
         self._changed.set()
         self._on_state(state)
+
+    def observe_import(self, state: BatchState) -> None:
+        """Tell the batch's import (if any) of its state; a batch of it that is now due the
+        documented rate rather than the slow one is brought forward."""
+        self._hurry(self._imports.observe(state))
+
+    def _hurry(self, batch_ids: Iterable[str]) -> None:
+        self._each(batch_ids, BatchPoller.hurry)
+
+    def import_facts(self, batch_id: str) -> ImportFacts | None:
+        return self._imports.facts(batch_id)
 
     def note_failure(self, failure: ApiFailure, at: float) -> None:
         self._last_failure, self._last_failure_at = failure, at
 
     def auth_blocked(self, client: ReapClient) -> ApiFailure | None:
-        """The 401 that stopped `client`'s key, until a new key is set."""
+        """Why nothing may be sent with `client`: it has no key (a failure shaped as Reap's
+        own answer to that, made here: nothing is sent to hear it), or the 401 that stopped
+        its key, until a new key is set."""
+        if not client.has_api_key:
+            return missing_key_failure()
         return self._auth_refused.get(id(client))
 
     def auth_failed(self, client: ReapClient, failure: ApiFailure) -> None:
@@ -161,3 +203,8 @@ class Engine:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._imports.aclose()
+
+
+def _ignore(_: ImportActivity) -> None:
+    pass

@@ -43,6 +43,7 @@ class RequestLimiter:
         self._last_start: float | None = None
         self._held_until = float("-inf")
         self.in_flight = 0
+        self.waiting = 0
         self.requests_made = 0
 
     def hold_until(self, at: float) -> None:
@@ -51,20 +52,29 @@ class RequestLimiter:
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        async with self._in_flight_slots:
-            async with self._start_order:
-                await self._wait_for_turn()
-                request = _Request()
-                self._recent.append(request)
-                self._last_start = self._clock.now()
-            self.in_flight += 1
-            self.requests_made += 1
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
-                request.ended_at = self._clock.now()
-                request.ended.set()
+        """Wait for a turn (counted in `waiting`), then hold a slot (counted in `in_flight`)."""
+        self.waiting += 1
+        queued = True
+        try:
+            async with self._in_flight_slots:
+                async with self._start_order:
+                    await self._wait_for_turn()
+                    request = _Request()
+                    self._recent.append(request)
+                    self._last_start = self._clock.now()
+                self.waiting -= 1
+                queued = False
+                self.in_flight += 1
+                self.requests_made += 1
+                try:
+                    yield
+                finally:
+                    self.in_flight -= 1
+                    request.ended_at = self._clock.now()
+                    request.ended.set()
+        finally:
+            if queued:
+                self.waiting -= 1
 
     async def _wait_for_turn(self) -> None:
         if self._last_start is not None:

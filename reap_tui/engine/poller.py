@@ -10,17 +10,12 @@ from typing import TYPE_CHECKING
 
 from reap_tui.api.client import CheckResult, ReapClient
 from reap_tui.api.errors import ApiFailure, FailureKind
-from reap_tui.api.models import StatusKind, find_regressions
+from reap_tui.api.models import StatusKind
 from reap_tui.engine import cadence
 from reap_tui.engine.cadence import Decision
-from reap_tui.engine.state import (
-    HISTORY_LIMIT,
-    RECENT_CHECKS_LIMIT,
-    BatchState,
-    CheckRecord,
-    Phase,
-    Progress,
-)
+from reap_tui.engine.import_book import ImportMembership
+from reap_tui.engine.recording import recorded
+from reap_tui.engine.state import BatchState, Phase
 
 if TYPE_CHECKING:
     from reap_tui.engine.engine import Engine
@@ -35,6 +30,7 @@ class WatchTarget:
     label: str = ""
     uploaded_at: float | None = None
     initial: BatchState | None = None
+    in_import: ImportMembership | None = None
 
 
 # Phases in which checks happen on their own.
@@ -51,7 +47,9 @@ class BatchPoller:
         self._engine = engine
         self._wake = asyncio.Event()
         self._manual_requested = False
+        self._in_check = False
         self._next_at: float | None = None
+        self._slow = False
         self._paused_next_at: float | None = None
         self._consecutive_failures = 0
         self._not_found_rechecks = 0
@@ -65,9 +63,7 @@ class BatchPoller:
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        if self.state.phase.is_final:
-            self._next_at = None
-        else:
+        if not self.state.phase.is_final:
             decision = cadence.first_check(
                 self._engine.clock.now(),
                 self.state.uploaded_at,
@@ -76,7 +72,11 @@ class BatchPoller:
             )
             # A batch checked moments ago by an earlier run still gets its 30 s.
             at = max(decision.at or 0.0, self._soonest_automatic_check())
-            self._apply(dataclasses.replace(decision, at=at))
+            self._decide(dataclasses.replace(decision, at=at))
+            refused = self._engine.auth_blocked(self.target.client)
+            if refused is not None:
+                self._decide(Decision(Phase.AUTH_REQUIRED, None, refused.title))
+                self.state = dataclasses.replace(self.state, failure=refused)
         self._publish(self.state)
         self.task = asyncio.get_running_loop().create_task(
             self._run(), name=f"poller {self.target.batch_id}"
@@ -85,13 +85,21 @@ class BatchPoller:
     # -- user actions --------------------------------------------------------------------
 
     def check_now(self) -> None:
-        """Check at once, sooner than the cadence allows; a check already in flight serves."""
-        if self.state.checking:
+        """Check at once, sooner than the cadence allows; a check already queued or out serves."""
+        if self.state.checking or self._manual_requested:
+            return
+        if not self.target.client.has_api_key:
+            self._needs_key()
             return
         if self.state.phase.is_final and self.state.phase is not Phase.PAUSED:
             # Whatever this check finds gets a window of its own, not the one that ended.
             self._fresh_window()
         self._manual_requested = True
+        if self._in_check:
+            return  # waiting its turn in the limiter: it becomes this manual check
+        now = self._engine.clock.now()
+        if self.state.next_check_at is None or self.state.next_check_at > now:
+            self._update(next_check_at=now)  # reads "queued" until its request is out
         self._wake.set()
 
     def pause(self) -> None:
@@ -104,8 +112,8 @@ class BatchPoller:
     def resume(self) -> None:
         """Resume a paused batch, or restart a stopped one (timed out, auth, not found) afresh."""
         phase = self.state.phase
+        now = self._engine.clock.now()
         if phase is Phase.PAUSED:
-            now = self._engine.clock.now()
             at = max(self._paused_next_at or now, self._soonest_automatic_check())
             if self._past_window(now):
                 self._fresh_window()
@@ -116,16 +124,30 @@ class BatchPoller:
                 stop_reason="",
             )
         elif phase is Phase.AUTH_REQUIRED and self._engine.auth_blocked(self.target.client):
-            return  # the same key would be refused again: a new one resumes it
+            return  # the same key would be refused again (or there is none): a new one resumes it
         elif phase in _RESTARTABLE:
             self._fresh_window()
-            self._next_at = self._soonest_automatic_check()
-            self._update(phase=Phase.POLLING, next_check_at=self._next_at, stop_reason="")
+            at = self._soonest_automatic_check()
+            first = self.state.checks_made == 0
+            if first:
+                uploaded_at = self.state.uploaded_at
+                engine = self._engine
+                first_at = cadence.first_check(now, uploaded_at, engine.cadence, engine.rng).at
+                at = max(at, first_at or now)
+            self._next_at = at
+            self._slow = False
+            stale = phase is Phase.AUTH_REQUIRED  # the refusal belonged to the old key
+            self._update(
+                phase=Phase.WAITING_FIRST_CHECK if first else Phase.POLLING,
+                next_check_at=at,
+                stop_reason="",
+                failure=None if stale else self.state.failure,
+            )
         self._wake.set()
 
     def stop_for_auth(self, failure: ApiFailure) -> None:
-        """The key was refused: stop automatic checks (a batch paused, stopped or finished
-        keeps its phase)."""
+        """The key was refused, or there is none: stop automatic checks (a batch paused,
+        stopped or finished keeps its phase)."""
         if self.state.phase not in _AUTOMATIC:
             return
         self._next_at = None
@@ -139,22 +161,46 @@ class BatchPoller:
     def set_label(self, label: str) -> None:
         self._update(label=label)
 
+    def hurry(self) -> None:
+        """Its import moved on (it became next in line, or a stall ended): a batch waiting on
+        the slow rate comes back to the documented one if the policy says so."""
+        state = self.state
+        last = state.last_checked_at
+        if self._in_check or not self._slow or self._next_at is None or last is None:
+            return
+        if state.phase not in _AUTOMATIC:
+            return
+        engine = self._engine
+        facts = engine.import_facts(state.batch_id)
+        at = cadence.hurried(
+            self._next_at,
+            last,
+            state.status_kind,
+            facts,
+            engine.clock.now(),
+            engine.cadence,
+            engine.rng,
+        )
+        if at is not None:
+            self._next_at, self._slow = at, False
+            self._update(next_check_at=at)
+            self._wake.set()
+
     # -- the loop ------------------------------------------------------------------------
 
     async def _run(self) -> None:
         clock = self._engine.clock
         while True:
             await self._wait_until(self._next_at)
-            manual = self._manual_requested
             due = self._next_at is not None and clock.now() >= self._next_at
-            if not (manual or due):
+            if not (self._manual_requested or due):
                 continue
-            self._manual_requested = False
             try:
-                await self._check(manual=manual)
+                await self._check()
             except Exception:
                 log.exception("poller for %s stopped by an internal error", self.target.batch_id)
                 self._next_at = None
+                self._manual_requested = False
                 self._update(
                     phase=Phase.STOPPED, checking=False, stop_reason="internal error (see log)"
                 )
@@ -178,37 +224,71 @@ class BatchPoller:
                 waker.cancel()
         self._wake.clear()
 
-    async def _check(self, *, manual: bool) -> None:
+    async def _check(self) -> None:
+        """Wait for a turn in the limiter ("queued"), then send the request ("checking"). The
+        answer is published once the request has left the limiter, so at every publish as
+        many batches say "checking" as the engine counts in flight."""
+        if self._refusal() is not None:
+            self._needs_key()
+            return
+        self._in_check = True
+        try:
+            sent = await self._send()
+        finally:
+            self._in_check = False
+        if sent is not None:
+            result, manual = sent
+            self._record(result, manual=manual)
+            self._after_answer(result)
+
+    async def _send(self) -> tuple[CheckResult, bool] | None:
+        """The answer, and whether a person asked for the check; None if it was called off."""
+        engine = self._engine
+        async with engine.limiter.slot():
+            manual, self._manual_requested = self._manual_requested, False
+            if not manual and self.state.phase not in _AUTOMATIC:
+                return None  # paused (or stopped) while it waited its turn: called off
+            if not manual and self._past_window(engine.clock.now()):
+                # Its turn came after the window closed (another batch's Retry-After held
+                # every request): no automatic check is sent after the window.
+                reason = cadence.timed_out_reason(engine.cadence)
+                self._apply(Decision(Phase.TIMED_OUT, None, reason))
+                return None
+            if self._refusal(manual=manual) is not None:
+                self._needs_key()
+                return None
+            self._update(checking=True)
+            return await self.target.client.get_batch_status(self.target.batch_id), manual
+
+    def _refusal(self, *, manual: bool | None = None) -> ApiFailure | None:
+        """Why no request may go out: no key, or the key was refused (a person may still try
+        a refused key by hand)."""
+        client = self.target.client
+        refused = self._engine.auth_blocked(client)
+        manual = self._manual_requested if manual is None else manual
+        if refused is None or (manual and client.has_api_key):
+            return None
+        return refused
+
+    def _needs_key(self) -> None:
+        refused = self._engine.auth_blocked(self.target.client)
+        self._manual_requested = False
+        if refused is None or self.state.failure == refused:
+            return  # nothing new to say
+        if self.state.phase is Phase.PAUSED:
+            self._update(failure=refused, next_check_at=None)
+            return
+        self._next_at = None
+        self._update(
+            phase=Phase.AUTH_REQUIRED,
+            failure=refused,
+            next_check_at=None,
+            stop_reason=refused.title,
+        )
+
+    def _after_answer(self, result: CheckResult) -> None:
         engine = self._engine
         client = self.target.client
-        refused = engine.auth_blocked(client)
-        if refused is None or manual:
-            self._update(checking=True)
-            async with engine.limiter.slot():
-                if not manual and self.state.phase not in _AUTOMATIC:
-                    # Paused (or stopped) while it waited its turn: the check is called off.
-                    self._update(checking=False)
-                    return
-                if not manual and self._past_window(engine.clock.now()):
-                    # Its turn came after the window closed (another batch's Retry-After
-                    # held every request): no automatic check is sent after the window.
-                    self._next_at = None
-                    self._update(
-                        checking=False,
-                        phase=Phase.TIMED_OUT,
-                        next_check_at=None,
-                        stop_reason=cadence.timed_out_reason(engine.cadence),
-                    )
-                    return
-                refused = engine.auth_blocked(client)
-                if refused is None or manual:
-                    result = await client.get_batch_status(self.target.batch_id)
-        if refused is not None and not manual:
-            # Refused while waiting its turn: the same key would only be refused again.
-            self._update(checking=False)
-            self.stop_for_auth(refused)
-            return
-        self._record(result, manual=manual)
         failure = result.failure
         if failure is not None and failure.kind is FailureKind.AUTH:
             engine.auth_failed(client, failure)
@@ -220,64 +300,58 @@ class BatchPoller:
 
     def _record(self, result: CheckResult, *, manual: bool) -> None:
         engine = self._engine
-        state = self.state
         now = result.finished_at
-        if state.first_check_at is None or state.phase is Phase.WAITING_FIRST_CHECK:
-            state = dataclasses.replace(state, first_check_at=result.started_at)
-        history = cadence.History(
-            first_check_at=state.first_check_at or result.started_at,
-            uploaded_at=state.uploaded_at,
-            consecutive_failures=self._consecutive_failures,
-            not_found_rechecks=self._not_found_rechecks,
-            throughput=state.throughput,
-        )
-        if result.status is not None:
-            status = result.status
-            regressions = find_regressions(state.status, status)
-            if regressions:
-                status = dataclasses.replace(status, anomalies=status.anomalies + regressions)
+        self.state = recorded(self.state, result, manual=manual)
+        engine.observe_import(self.state)
+        status, failure = self.state.status, result.failure
+        if failure is None and status is not None:
             self._consecutive_failures = 0
-            progress = state.history
-            if status.kind is not StatusKind.PENDING:
-                progress = (
-                    *progress,
-                    Progress(now, status.processed_records, status.failed_records),
-                )[-HISTORY_LIMIT:]
-            state = dataclasses.replace(state, status=status, failure=None, history=progress)
-            history = dataclasses.replace(history, throughput=state.throughput)
+            history = self._history()
             decision = cadence.after_status(status, now, history, engine.cadence, engine.rng)
-            outcome = status.status.text
         else:
-            failure = result.failure
             assert failure is not None
             self._consecutive_failures += 1
-            history = dataclasses.replace(history, consecutive_failures=self._consecutive_failures)
+            engine.note_failure(failure, now)
+            history = self._history()
             decision = cadence.after_failure(failure, now, history, engine.cadence, engine.rng)
             if failure.kind is FailureKind.NOT_FOUND and decision.at is not None:
                 self._not_found_rechecks += 1
-            state = dataclasses.replace(state, failure=failure)
-            engine.note_failure(failure, now)
-            outcome = failure.headline
-        record = CheckRecord(result.started_at, result.http_status, outcome, manual)
-        self.state = dataclasses.replace(
-            state,
-            checks_made=state.checks_made + 1,
-            last_checked_at=now,
-            recent_checks=(*state.recent_checks, record)[-RECENT_CHECKS_LIMIT:],
-            checking=False,
-        )
         if self.state.phase is Phase.PAUSED and not decision.phase.is_final:
             # A manual check while paused: stay paused, remember when the next check falls due.
             self._paused_next_at = decision.at
-            self._publish(self.state)
+            self._update(next_check_at=None)
             return
         self._apply(decision)
 
     # -- state -----------------------------------------------------------------------------
 
-    def _apply(self, decision: Decision) -> None:
+    def _history(self) -> cadence.History:
+        state = self.state
+        return cadence.History(
+            first_check_at=state.first_check_at or self._engine.clock.now(),
+            uploaded_at=state.uploaded_at,
+            consecutive_failures=self._consecutive_failures,
+            not_found_rechecks=self._not_found_rechecks,
+            throughput=state.throughput,
+            last_change_at=state.last_change_at,
+            pending=state.status_kind is StatusKind.PENDING,
+            in_import=self._engine.import_facts(state.batch_id),
+        )
+
+    def _decide(self, decision: Decision) -> None:
+        """Take `decision` without publishing it."""
         self._next_at = decision.at
-        self._update(phase=decision.phase, next_check_at=decision.at, stop_reason=decision.reason)
+        self._slow = decision.slow
+        self.state = dataclasses.replace(
+            self.state,
+            phase=decision.phase,
+            next_check_at=decision.at,
+            stop_reason=decision.reason,
+        )
+
+    def _apply(self, decision: Decision) -> None:
+        self._decide(decision)
+        self._publish(self.state)
 
     def _update(self, **changes: object) -> None:
         self.state = dataclasses.replace(self.state, **changes)  # type: ignore[arg-type]
@@ -287,8 +361,9 @@ class BatchPoller:
         self._engine.publish(state)
 
     def _past_window(self, now: float) -> bool:
-        first = self.state.first_check_at
-        return first is not None and now > first + self._engine.cadence.window
+        if self.state.first_check_at is None:
+            return False
+        return now > cadence.window_end(self._history(), self._engine.cadence)
 
     def _fresh_window(self) -> None:
         self.state = dataclasses.replace(self.state, first_check_at=None)

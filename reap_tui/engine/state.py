@@ -70,6 +70,10 @@ class BatchState:
     recent_checks: tuple[CheckRecord, ...] = ()
     stop_reason: str = ""
     checking: bool = False
+    """A request for this batch has its slot and is out (one waiting its turn is not)."""
+    last_change_at: float | None = None
+    """When a check first saw the status or processed count it has now: the 30-minute window
+    runs from here."""
 
     @property
     def status_kind(self) -> StatusKind | None:

@@ -1,7 +1,9 @@
-"""The sample batches of `reap-tui --demo` and `reap-tui sandbox`: one for every state and fault.
+"""The sample batches of `reap-tui --demo` and `reap-tui sandbox`: one for every state and fault,
+and a large import of queued batches that Reap's modelled processor works through.
 
 Ids are fixed so screenshots are stable. Times are given in API seconds before `now` and divided
-by the speed, so at time `now` the demo looks the same at any speed.
+by the speed, and the processor's pickup ticks fall on `now` (`demo_processor`), so at time `now`
+the demo looks the same at any speed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from reap_tui.sandbox.faults import Fault
+from reap_tui.sandbox.processor import ProcessorConfig, QueuedBatch
 from reap_tui.sandbox.script import ScriptedBatch
 
 DEMO_SPEED = 20.0
@@ -26,6 +29,18 @@ HOSTILE_TEXT_ID = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
 PROCESSING_SPELLING_ID = "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b"
 
 _LOAD_NAMESPACE = uuid.UUID("0b6a1f3e-2c4d-4e5f-8a9b-7c6d5e4f3a2b")
+_IMPORT_NAMESPACE = uuid.UUID("7d3c2b1a-9e8f-4a6b-8c5d-4e3f2a1b0c9d")
+
+DEMO_IMPORT_NAME = "March"
+"""Short, so "March 12/12" fits the dashboard's label column whole."""
+DEMO_IMPORT_IDS: tuple[str, ...] = tuple(
+    str(uuid.uuid5(_IMPORT_NAMESPACE, f"march-{number}")) for number in range(1, 13)
+)
+"""The import's batch ids in upload order."""
+IMPORT_FAILURES_ID = DEMO_IMPORT_IDS[1]
+"""Completes with 2.4% of its records failed."""
+IMPORT_STALLED_ID = DEMO_IMPORT_IDS[2]
+"""Stops moving at 62% and answers two checks of every three with a server error."""
 
 HOSTILE_MESSAGE = (
     "[bold red]Internal[/] error \x1b[2J\x1b[H [@click=app.quit]click me[/] "
@@ -140,3 +155,50 @@ def load_batches(count: int, now: float, speed: float = DEMO_SPEED) -> list[Scri
 
 def load_label(index: int) -> str:
     return f"Load batch {index + 1}"
+
+
+def load_import(count: int, now: float, rows: int = 5_000) -> list[QueuedBatch]:
+    """An import of `count` queued batches of `rows` rows uploaded at `now`, one after another,
+    with stable ids, for load tests and benchmarks of Reap's modelled processor."""
+    return [
+        QueuedBatch(str(uuid.uuid5(_LOAD_NAMESPACE, f"import-{index}")), rows, now)
+        for index in range(count)
+    ]
+
+
+def load_import_label(index: int, count: int) -> str:
+    return f"Load import {index + 1}/{count}"
+
+
+def demo_processor(now: float) -> ProcessorConfig:
+    """Reap's processor as documented, its pickup ticks on `now` so the demo is the same at any
+    speed."""
+    return ProcessorConfig(pickup_origin=now)
+
+
+def demo_import(now: float, speed: float = DEMO_SPEED) -> list[QueuedBatch]:
+    """The demo's large import: 12 chunks of one CSV uploaded 35 API minutes before `now`, a few
+    seconds apart. With `demo_processor(now)` the first four were picked up 30 minutes ago and are
+    in progress at `now` (one of them stopped), the rest wait `pending` behind them."""
+    total_rows = 58_456
+
+    def batch(index: int, batch_id: str) -> QueuedBatch:
+        rows = min(5_000, total_rows - 5_000 * index)
+        created_at = now - (2_100 - 3 * index) / speed
+        if batch_id == IMPORT_FAILURES_ID:
+            return QueuedBatch(batch_id, rows, created_at, fail_share=0.024)
+        if batch_id == IMPORT_STALLED_ID:
+            stall = (Fault.server_error("Upstream provider timeout"), Fault.html_502(), None)
+            return QueuedBatch(batch_id, rows, created_at, stall_at=0.62, fault_cycle=stall)
+        return QueuedBatch(batch_id, rows, created_at)
+
+    return [batch(index, batch_id) for index, batch_id in enumerate(DEMO_IMPORT_IDS)]
+
+
+def demo_import_labels() -> dict[str, str]:
+    """The import's batch id -> label ("March 3/12"), in upload order."""
+    size = len(DEMO_IMPORT_IDS)
+    return {
+        batch_id: f"{DEMO_IMPORT_NAME} {number}/{size}"
+        for number, batch_id in enumerate(DEMO_IMPORT_IDS, start=1)
+    }

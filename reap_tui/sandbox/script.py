@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from reap_tui.api.ids import is_batch_id
 from reap_tui.sandbox.faults import Fault, FaultPlan
@@ -54,18 +54,11 @@ class ScriptedBatch:
     fault_cycle: tuple[Fault | None, ...] = ()
 
     def __post_init__(self) -> None:
-        if not is_batch_id(self.batch_id):
-            raise ValueError(f"batch_id {self.batch_id!r} is not a UUID")
-        if self.total_records < 0 or self.queue_wait < 0:
-            raise ValueError("total_records and queue_wait must not be negative")
+        check_batch(self)
+        if self.queue_wait < 0:
+            raise ValueError("queue_wait must not be negative")
         if not self.rate > 0:
             raise ValueError("rate must be positive")
-        if not (0.0 <= self.fail_share <= 1.0 and 0.0 <= self.fail_at <= 1.0):
-            raise ValueError("fail_share and fail_at must be between 0 and 1")
-        if self.outcome not in ("completed", "failed"):
-            raise ValueError(f"outcome {self.outcome!r} is not 'completed' or 'failed'")
-        if self.status_spelling not in _SPELLINGS:
-            raise ValueError(f"status_spelling {self.status_spelling!r} is not one of {_SPELLINGS}")
 
     @property
     def fault_plan(self) -> FaultPlan:
@@ -73,9 +66,45 @@ class ScriptedBatch:
 
     @property
     def final_processed(self) -> int:
-        if self.outcome == "failed":
-            return math.floor(self.fail_at * self.total_records + _EPSILON)
-        return self.total_records
+        return final_processed(self.total_records, self.outcome, self.fail_at)
+
+
+class BatchOptions(Protocol):
+    """What a scripted and a queued batch share, checked the same way."""
+
+    @property
+    def batch_id(self) -> str: ...
+    @property
+    def total_records(self) -> int: ...
+    @property
+    def fail_share(self) -> float: ...
+    @property
+    def outcome(self) -> Outcome: ...
+    @property
+    def fail_at(self) -> float: ...
+    @property
+    def status_spelling(self) -> StatusSpelling: ...
+
+
+def check_batch(batch: BatchOptions) -> None:
+    """ValueError naming the first impossible option of a batch's script."""
+    if not is_batch_id(batch.batch_id):
+        raise ValueError(f"batch_id {batch.batch_id!r} is not a UUID")
+    if batch.total_records < 0:
+        raise ValueError("total_records must not be negative")
+    if not (0.0 <= batch.fail_share <= 1.0 and 0.0 <= batch.fail_at <= 1.0):
+        raise ValueError("fail_share and fail_at must be between 0 and 1")
+    if batch.outcome not in ("completed", "failed"):
+        raise ValueError(f"outcome {batch.outcome!r} is not 'completed' or 'failed'")
+    if batch.status_spelling not in _SPELLINGS:
+        raise ValueError(f"status_spelling {batch.status_spelling!r} is not one of {_SPELLINGS}")
+
+
+def final_processed(total_records: int, outcome: Outcome, fail_at: float) -> int:
+    """The processed count a batch ends with: all of it, or the `fail_at` share when it fails."""
+    if outcome == "failed":
+        return math.floor(fail_at * total_records + _EPSILON)
+    return total_records
 
 
 @dataclass(frozen=True)
@@ -112,21 +141,59 @@ def status_document(batch: ScriptedBatch, now: float, speed: float) -> dict[str,
         processed = batch.final_processed
         started_at = timeline.started_at
         completed_at = updated_at = timeline.ended_at
-    failed = math.floor(processed * batch.fail_share + _EPSILON)
+    return render_status(
+        batch_id=batch.batch_id,
+        status=spelled(state, batch.status_spelling),
+        total_records=batch.total_records,
+        processed=processed,
+        fail_share=batch.fail_share,
+        created_at=timeline.created_at,
+        updated_at=updated_at,
+        started_at=started_at,
+        completed_at=completed_at,
+        summary_errors=batch.summary_errors,
+    )
+
+
+def spelled(state: str, spelling: StatusSpelling) -> str:
+    """A documented status (`pending`, `in_progress`, ...) as a batch of `spelling` sends it."""
+    return _SPELLINGS[spelling][state]
+
+
+def failed_records(processed: int, fail_share: float) -> int:
+    """How many of `processed` records failed: a fixed share, rounded down, never random."""
+    return math.floor(processed * fail_share + _EPSILON)
+
+
+def render_status(
+    *,
+    batch_id: str,
+    status: str,
+    total_records: int,
+    processed: int,
+    fail_share: float,
+    created_at: float,
+    updated_at: float,
+    started_at: float | None,
+    completed_at: float | None,
+    summary_errors: Sequence[str | Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The documented batch-status body; `status` as it goes on the wire."""
+    failed = failed_records(processed, fail_share)
     return {
-        "batchId": batch.batch_id,
-        "status": _SPELLINGS[batch.status_spelling][state],
-        "totalRecords": batch.total_records,
+        "batchId": batch_id,
+        "status": status,
+        "totalRecords": total_records,
         "processedRecords": processed,
         "failedRecords": failed,
-        "createdAt": iso_timestamp(timeline.created_at),
+        "createdAt": iso_timestamp(created_at),
         "updatedAt": iso_timestamp(updated_at),
         "startedAt": None if started_at is None else iso_timestamp(started_at),
         "completedAt": None if completed_at is None else iso_timestamp(completed_at),
         "summary": {
             "successfulRecords": processed - failed,
             "errors": [
-                error if isinstance(error, str) else dict(error) for error in batch.summary_errors
+                error if isinstance(error, str) else dict(error) for error in summary_errors
             ],
         },
     }

@@ -16,11 +16,11 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, VerticalScroll
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
@@ -32,13 +32,14 @@ from reap_tui.engine.state import BatchState
 from reap_tui.store import Entry, Snapshot, WatchList, WatchListError
 from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
+from reap_tui.tui.batch_rows import BatchRows
+from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.detail_render import render_detail, time_texts
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import COLUMN_ORDERS, SORT_CYCLE, SortOrder, next_sort
 from reap_tui.tui.palette import DashboardCommands, PaletteAction
 from reap_tui.tui.screens import AddBatchScreen, AddRequest, ApiKeyScreen, ConfirmScreen, HelpScreen
-from reap_tui.tui.table import BatchTable
 from reap_tui.tui.upload_screen import UploadScreen, UploadTarget
 
 FLUSH_INTERVAL = 0.25
@@ -60,7 +61,9 @@ class DashboardConfig:
 class DashboardApp(App[None]):
     TITLE = "reap-tui"
     CSS_PATH = "dashboard.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    # The detail pane beside the table only where the table keeps the columns it has at 120
+    # columns (with the pane below): from 170 the table is still 120 wide.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (170, "-wide")]  # noqa: RUF012
     COMMANDS = App.COMMANDS | {DashboardCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add"),
@@ -104,6 +107,7 @@ class DashboardApp(App[None]):
         self._sort: SortOrder = SORT_CYCLE[0]
         self._reverse = False
         self._states: dict[str, BatchState] = {}
+        self._counts = counts.StatusCounts()
         # What the detail pane last rendered: (state, utc, show_raw, its time texts).
         self._detail_shown: tuple[object, ...] | None = None
         self._dirty: set[str] = set()
@@ -115,7 +119,8 @@ class DashboardApp(App[None]):
         self.save_error = ""  # why the last save at shutdown failed, told after the screen closes
         # Held, not queried: the timers may fire while the screen is being torn down.
         self._banner = header.DashboardHeader(id="header")
-        self.table = BatchTable(id="batches")
+        self._rows = BatchRows(self._states, clock, id="batches")
+        self.table = self._rows.table
         self._detail_body = Static(id="detail-body")
         self.theme = config.theme
 
@@ -155,7 +160,7 @@ class DashboardApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield self._banner
-        with Horizontal(id="body"):
+        with Container(id="body"):
             yield self.table
             with VerticalScroll(id="detail"):
                 yield self._detail_body
@@ -207,13 +212,18 @@ class DashboardApp(App[None]):
     def _on_state(self, state: BatchState) -> None:
         before = self._states.get(state.batch_id)
         self._states[state.batch_id] = state
+        self._counts.update(state)
         self._dirty.add(state.batch_id)
         self._pending_notices.extend(notices.notices_for(before, state))
         if notices.is_new_auth_failure(before, state):
+            sent = state.failure is None or state.failure.http_status is not None
             self._pending_notices.append(
                 notices.Notice(
-                    "API key refused",
-                    "Checks are stopped. Press k to enter a key, or set REAP_API_KEY.",
+                    "API key refused" if sent else "No API key",
+                    "Checks are stopped. Press k to enter a key, or set REAP_API_KEY."
+                    if sent
+                    else "Nothing is sent without one. Press k to enter a key, or set "
+                    "REAP_API_KEY.",
                     "error",
                 )
             )
@@ -224,18 +234,16 @@ class DashboardApp(App[None]):
         if not self._dirty:
             return
         dirty, self._dirty = self._dirty, set()
-        now = self._clock.now()
         with self.batch_update():
-            self.table.apply_changes(self._states, dirty, now)
+            self._rows.apply_changes(dirty)
             self._render_header()
-            if self.table.selected_id in dirty or self.table.selected_id is None:
+            if self.table.cursor_key in dirty or self.table.cursor_key is None:
                 self._render_detail()
         self._remember(dirty)
 
     def _tick(self) -> None:
-        now = self._clock.now()
         with self.batch_update():
-            self.table.refresh_times(self._states, now)
+            self._rows.tick()
             self._render_header()
             self._render_detail()
         self._saved_to_watchlist(self._watchlist.flush_if_due)
@@ -265,7 +273,7 @@ class DashboardApp(App[None]):
     # -- rendering -----------------------------------------------------------------------------
 
     def _render_header(self) -> None:
-        groups = counts.count_groups(self._states.values())
+        groups = self._counts.groups()
         health = self._engine.health if self._engine is not None else None
         self._banner.show(
             header.header_text(
@@ -288,7 +296,7 @@ class DashboardApp(App[None]):
 
     def _render_detail(self) -> None:
         body = self._detail_body
-        selected = self.table.selected_id
+        selected = self.table.cursor_key
         state = self._states.get(selected) if selected else None
         if state is None:
             self._detail_shown = None
@@ -306,13 +314,11 @@ class DashboardApp(App[None]):
         body.update(render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw))
 
     def _arrange(self) -> None:
-        self.table.show_batches(
-            self._states, self._sort, reverse=self._reverse, now=self._clock.now()
-        )
+        self._rows.show(self._sort, reverse=self._reverse)
 
     def _update_sort_title(self) -> None:
         direction = " (reversed)" if self._reverse else ""
-        query = clean(self.table.query_text, limit=40)
+        query = clean(self._rows.query, limit=40)
         shown = f" · filter “{query}”: {self.table.row_count} shown" if query else ""
         # Content, not a str: a str title is parsed as markup, and the query is typed text.
         self.table.border_title = Content(
@@ -322,13 +328,13 @@ class DashboardApp(App[None]):
     def on_resize(self) -> None:
         self._render_header()
 
-    @on(DataTable.RowHighlighted)
+    @on(BatchTable.RowHighlighted)
     def _row_highlighted(self) -> None:
         self._render_detail()
 
-    @on(DataTable.HeaderSelected)
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
-        order = COLUMN_ORDERS.get(str(event.column_key.value))
+    @on(BatchTable.HeaderSelected)
+    def _header_selected(self, event: BatchTable.HeaderSelected) -> None:
+        order = COLUMN_ORDERS.get(event.column)
         if order is None:
             return
         self._reverse = not self._reverse if order.name == self._sort.name else False
@@ -339,7 +345,7 @@ class DashboardApp(App[None]):
     # -- actions -------------------------------------------------------------------------------
 
     def _selected(self) -> BatchState | None:
-        selected = self.table.selected_id
+        selected = self.table.cursor_key
         state = self._states.get(selected) if selected else None
         if state is None:
             self.notify("No batch selected.", severity="warning")
@@ -412,6 +418,7 @@ class DashboardApp(App[None]):
             return
         self.engine.unwatch(batch_id)
         state = self._states.pop(batch_id, None)
+        self._counts.remove(batch_id)
         self._saved.pop(batch_id, None)
         self._dirty.add(batch_id)
         self._apply_changes()
@@ -459,7 +466,7 @@ class DashboardApp(App[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.table.query_text = event.value
+        self._rows.query = event.value
         self._arrange()
         self._update_sort_title()
         self._render_detail()
@@ -513,7 +520,7 @@ class DashboardApp(App[None]):
     def select_batch(self, batch_id: str) -> None:
         if not self.table.select(batch_id) and batch_id in self._states:
             self.query_one("#filter", Input).value = ""
-            self.table.query_text = ""
+            self._rows.query = ""
             self._arrange()
             self.table.select(batch_id)
         self.table.focus()

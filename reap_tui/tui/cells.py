@@ -1,20 +1,20 @@
 """One batch as the table's row: the columns, and a `Text` per cell (never a markup string).
 
-Columns whose text depends on the time are listed in `TIMED_COLUMNS`, so the one-second tick
-re-renders only those.
+Cells are not cut here: the table cuts each to the width its column gets. Columns whose text
+depends on the time are listed in `TIMED_COLUMNS`, so the one-second tick compares only those.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from reap_tui import format as fmt
 from reap_tui.api.ids import short_id
 from reap_tui.engine.state import BatchState
 from reap_tui.text import clean
+from reap_tui.tui.columns import Column
 
 TONE_STYLES: dict[fmt.Tone, str] = {
     fmt.Tone.GOOD: "bold green",
@@ -26,56 +26,34 @@ TONE_STYLES: dict[fmt.Tone, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: int
-
-
-# What needs attention comes first, so the left columns answer "is anything wrong?" at 80 wide.
-# "Next check" is wide enough that the next column starts past the edge at 80 columns (and
-# beside the detail pane at 120): a number cut in half on screen would be misread.
+# Display order; the priority says which columns stay when the width is short: the label, then
+# what an analyst came for (status, progress, counts, when it last moved, when it ends), then
+# when the next check is, then the rest. Widths are what the texts need ("retry in 42s" is 12).
 COLUMNS: tuple[Column, ...] = (
-    Column("label", "Label", 16),
-    Column("status", "Status", fmt.STATUS_WIDTH),
-    Column("progress", "Progress", 10),
-    Column("failed", "Failed", 6),
-    Column("next", "Next check", 23),
-    Column("done", "Done/Total", 11),
-    Column("fail_rate", "Fail %", 6),
-    Column("rate", "Rate", 9),
-    Column("eta", "ETA", 8),
-    Column("ok", "OK", 6),
-    Column("id", "Id", 8),
-    Column("created", "Created", 8),
-    Column("started", "Started", 8),
-    Column("updated", "Updated", 8),
-    Column("completed", "Completed", 9),
+    Column("label", "Label", 24, priority=0, min_width=20, flex=True),
+    Column("status", "Status", fmt.STATUS_WIDTH, priority=1),
+    Column("progress", "Progress", 10, priority=2),
+    Column("done", "Done/Total", 13, priority=3, justify="right"),
+    Column("failed", "Failed", 6, priority=4, justify="right"),
+    Column("fail_rate", "Fail %", 6, priority=8, justify="right"),
+    Column("rate", "Rate", 9, priority=9, justify="right"),
+    Column("eta", "ETA", 7, priority=6, justify="right"),
+    Column("updated", "Updated", 8, priority=5, justify="right"),
+    Column("next", "Next check", 13, priority=7),
+    Column("ok", "OK", 6, priority=10, justify="right"),
+    Column("id", "Id", 8, priority=11),
+    Column("created", "Created", 8, priority=14, justify="right"),
+    Column("started", "Started", 8, priority=12, justify="right"),
+    Column("completed", "Completed", 9, priority=13, justify="right"),
 )
-TIMED_COLUMNS = ("eta", "next", "created", "started", "updated", "completed")
-_WIDTHS = {column.key: column.width for column in COLUMNS}
+TIMED_COLUMNS = frozenset({"eta", "next", "created", "started", "updated", "completed"})
 PROGRESS_BAR_WIDTH = 5
+SERVER_WORDS_LIMIT = 60  # a status word from the server, bounded before any column cuts it
 
 
-@dataclass(frozen=True)
-class IdCell:
-    """The id column's cell: shows the short id, carries the whole one (sorting needs it)."""
-
-    batch_id: str
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Text(short_id(self.batch_id), style="dim", no_wrap=True, end="")
-
-
-def fit(text: str, width: int) -> str:
-    """Server text cleaned and cut to a cell, with an ellipsis when cut."""
-    return clean(text, limit=width)
-
-
-def label_text(state: BatchState, width: int) -> Text:
+def label_text(state: BatchState) -> Text:
     if state.label:
-        return Text(fit(state.label, width), no_wrap=True, end="")
+        return Text(clean(state.label), no_wrap=True, end="")
     return Text(short_id(state.batch_id), style="dim italic", no_wrap=True, end="")
 
 
@@ -91,26 +69,28 @@ def bar_text(fraction: float, width: int, tone: fmt.Tone) -> Text:
     )
 
 
-def status_text(state: BatchState, width: int = fmt.STATUS_WIDTH) -> Text:
+def status_text(state: BatchState, width: int = SERVER_WORDS_LIMIT) -> Text:
     symbol, words, tone = fmt.status_label(state)
-    return Text(fit(f"{symbol} {words}", width), style=TONE_STYLES[tone], no_wrap=True, end="")
+    return Text(
+        clean(f"{symbol} {words}", limit=width), style=TONE_STYLES[tone], no_wrap=True, end=""
+    )
 
 
-def _cell(value: str, style: str = "", justify: bool = True) -> Text:
-    return Text(value, style=style, justify="right" if justify else "left", no_wrap=True, end="")
+def _cell(value: str, style: str = "") -> Text:
+    return Text(value, style=style, no_wrap=True, end="")
 
 
 def cell_text(column: str, state: BatchState, now: float) -> Text:
     """The text of one cell. Unknown column keys are a programming error (KeyError)."""
     status = state.status
     if column == "label":
-        return label_text(state, _WIDTHS["label"])
+        return label_text(state)
     if column == "status":
         return status_text(state)
     if column == "progress":
         percent = state.percent_done
         if percent is None:
-            return _cell(fmt.NONE, "dim", justify=False)
+            return _cell(fmt.NONE, "dim")
         text = bar_text(percent / 100, PROGRESS_BAR_WIDTH, fmt.status_label(state)[2])
         text.append(f"{percent:4.0f}%")
         return text
@@ -132,16 +112,15 @@ def cell_text(column: str, state: BatchState, now: float) -> Text:
         return _cell(fmt.eta(state.eta(now)))
     if column == "next":
         style = "bold red" if state.failure is not None else ""
-        return _cell(fit(fmt.next_check(state, now), _WIDTHS["next"]), style, justify=False)
+        return _cell(fmt.next_check(state, now), style)
+    if column == "id":
+        return _cell(short_id(state.batch_id), "dim")
     if column in ("created", "started", "updated", "completed"):
         moment = getattr(status, f"{column}_at") if status else None
         return _cell(fmt.ago(moment, now))
     raise KeyError(column)
 
 
-def row_cells(state: BatchState, now: float) -> list[Text | IdCell]:
-    """Every cell of a new row, in column order."""
-    return [
-        IdCell(state.batch_id) if column.key == "id" else cell_text(column.key, state, now)
-        for column in COLUMNS
-    ]
+def row_cells(state: BatchState, columns: Iterable[str], now: float) -> list[Text]:
+    """The cells of a row for these columns, in their order."""
+    return [cell_text(column, state, now) for column in columns]

@@ -35,7 +35,10 @@ def _engine_line(
     environment: str, key_state: str, health: EngineHealth | None, now: float, *, short: bool
 ) -> Text:
     line = Text.assemble(environment_badge(environment), " ", ("key ", "dim"))
-    line.append(key_state, style="bold red" if key_state == NO_KEY else "")
+    if key_state == NO_KEY:
+        line.append(f"{NO_KEY}: press k", style="bold red")
+    else:
+        line.append(key_state)
     line.append(" · ")
     if health is None:
         line.append("starting")
@@ -46,6 +49,8 @@ def _engine_line(
         if short
         else f"{requests} requests, {health.in_flight} in flight"
     )
+    if health.queued:
+        line.append(f", {health.queued} queued")
     if health.last_failure is not None:
         line.append(" · ")
         line.append("last: " if short else "last failure ", style="dim")
