@@ -93,7 +93,7 @@ async def test_a_file_over_the_limits_is_offered_as_an_import_and_its_batches_wa
         await pilot.click("#upload-confirm")
         await wait_for(pilot, lambda: not isinstance(app.screen, UploadScreen))
         assert [record.row_count for record in server.uploads] == [5_000, 5_000, 2_000]
-        await wait_for(pilot, lambda: set(server.batch_ids) <= set(app.table.shown_ids))
+        await wait_for(pilot, lambda: set(server.batch_ids) <= set(app.table.row_keys))
         assert set(server.batch_ids) <= set(app.engine.states)
 
     saved = WatchList.open(watchlist_path, clock)
