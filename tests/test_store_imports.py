@@ -71,7 +71,7 @@ def test_a_plan_and_its_progress_are_read_back_as_written(path: Path, clock: Fak
     assert [chunk.batch_id for chunk in read.chunks] == [A, None]
     assert read == watchlist.imports[0]
     assert read.unsent == (read.chunks[1],) and not read.finished
-    assert positions([read]) == {A: ("March", 1)}
+    assert positions([read]) == {A: ("March", 0)}
 
 
 def test_a_list_without_imports_is_written_as_before(path: Path, clock: FakeClock) -> None:

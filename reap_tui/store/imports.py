@@ -102,11 +102,12 @@ def import_of(imports: Iterable[Import], batch_id: str) -> Import | None:
 
 
 def positions(imports: Iterable[Import]) -> dict[str, tuple[str, int]]:
-    """Each member batch's import name and 1-based position in it."""
+    """Each member batch's import name and position in it (0 is the first, as the engine's
+    `ImportMembership` counts)."""
     return {
         batch_id: (each.name, position)
         for each in imports
-        for position, batch_id in enumerate(each.batch_ids, start=1)
+        for position, batch_id in enumerate(each.batch_ids)
     }
 
 
