@@ -75,9 +75,6 @@ class Import:
     def finished(self) -> bool:
         return not self.unsent
 
-    def chunk_number(self, chunk: ImportChunk) -> int:
-        return self.chunks.index(chunk) + 1
-
     def chunk_batch_ids(self) -> list[str]:
         return [chunk.batch_id for chunk in self.chunks if chunk.batch_id is not None]
 
