@@ -152,6 +152,13 @@ def validate_file(path: str | os.PathLike[str]) -> ValidationReport:
         raise UnreadableFile(f"cannot read {os.fspath(path)}: {reason}") from None
 
 
+def validate_whole(stream: BinaryIO) -> ValidationReport:
+    """Check a CSV that is to be split into uploads (`chunking`), read from `stream` to its end:
+    every rule but the two limits of one upload (10 MB, 5,000 data rows). A line longer than
+    10 MB still stops the reading, since no upload could hold its row."""
+    return _validate_stream(stream, whole_file=True)
+
+
 def validate_bytes(data: bytes) -> ValidationReport:
     """Check an upload body already in memory (the sandbox's endpoint, tests)."""
     if len(data) > MAX_BYTES:
@@ -249,21 +256,24 @@ class _DecodedLines:
     """The file's physical lines as text, recording invalid UTF-8 bytes on the way.
 
     Reading stops past MAX_BYTES even if the size checked beforehand was smaller (a file
-    still being written, a pipe)."""
+    still being written, a pipe); for a `whole_file`, at a line longer than MAX_BYTES."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, *, whole_file: bool = False) -> None:
         self._stream = stream
+        self._whole_file = whole_file
         self.bytes_read = 0
         self.too_large = False
+        self.stopped_at_line = 0
         self.bad_bytes: list[_BadByte] = []
 
     def __iter__(self) -> Iterator[str]:
         line = 0
-        while raw := self._stream.readline(MAX_BYTES + 1 - self.bytes_read):
+        while raw := self._stream.readline(MAX_BYTES + 1 - self._limited_bytes()):
             offset = self.bytes_read
             self.bytes_read += len(raw)
-            if self.bytes_read > MAX_BYTES:
+            if self._limited_bytes() > MAX_BYTES or len(raw) > MAX_BYTES:
                 self.too_large = True
+                self.stopped_at_line = line + 1
                 return
             line += 1
             if line == 1 and raw.startswith(codecs.BOM_UTF8):
@@ -275,6 +285,11 @@ class _DecodedLines:
                 self.bad_bytes.append(_BadByte(line, offset + error.start, raw[error.start]))
                 text = raw.decode("utf-8", errors="replace")
             yield text
+
+    def _limited_bytes(self) -> int:
+        """The bytes counted against MAX_BYTES: all of them, or for a whole file none (only
+        each line on its own is limited)."""
+        return 0 if self._whole_file else self.bytes_read
 
     def take_bad_bytes(self) -> list[_BadByte]:
         taken, self.bad_bytes = self.bad_bytes, []
@@ -419,9 +434,9 @@ class _Rows:
             )
 
 
-def _validate_stream(stream: BinaryIO) -> ValidationReport:
+def _validate_stream(stream: BinaryIO, *, whole_file: bool = False) -> ValidationReport:
     problems = _Problems()
-    lines = _DecodedLines(stream)
+    lines = _DecodedLines(stream, whole_file=whole_file)
     reader = csv.reader(lines, strict=True)
     rows: _Rows | None = None
     columns: tuple[str, ...] = ()
@@ -473,14 +488,20 @@ def _validate_stream(stream: BinaryIO) -> ValidationReport:
             rows.check(cells, data_rows, start)
     report_bad_bytes(None)
 
-    if lines.too_large:
+    if lines.too_large and whole_file:
+        problems.add(
+            "size",
+            f"line {lines.stopped_at_line:,} is longer than the upload limit of 10 MB "
+            f"({MAX_BYTES:,} bytes): no upload can hold its row",
+        )
+    elif lines.too_large:
         problems.add("size", _too_large_message(lines.bytes_read))
     elif rows is None and not header_unreadable:
         empty = "the file is empty" if lines.bytes_read == 0 else "the file has only blank lines"
         problems.add("header", f"no header row ({empty})")
     elif rows is not None and data_rows == 0:
         problems.add("row-count", "no data rows after the header")
-    elif data_rows > MAX_DATA_ROWS:
+    elif data_rows > MAX_DATA_ROWS and not whole_file:
         problems.add(
             "row-count",
             f"{data_rows:,} data rows; the upload limit is {MAX_DATA_ROWS:,}",

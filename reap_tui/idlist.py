@@ -1,7 +1,10 @@
 """A file of batch ids for `import`: one id per line, or a CSV with a `batchId` column.
 
 Pure and line-numbered: every bad line is reported by its number, good ones are kept.
-In the one-per-line form, blank lines and lines starting with `#` are skipped.
+In the one-per-line form, blank lines and lines starting with `#` are skipped. Labels, when
+present, are a second column: in the one-per-line form the rest of the line after the id and
+white space; a CSV with a header takes them from its `label` column; a CSV without a header
+(its first cell a batch id) has the id in its first column and the label in its second.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from reap_tui.api.ids import InvalidBatchId, parse_batch_id
+from reap_tui.api.ids import InvalidBatchId, is_batch_id, parse_batch_id
 
 ID_COLUMN = "batchId"
+LABEL_COLUMN = "label"
 
 
 class UnusableIdList(ValueError):
@@ -23,12 +27,17 @@ class UnusableIdList(ValueError):
 class IdList:
     ids: list[tuple[int, str]] = field(default_factory=list)  # (line number, canonical id)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
+    labels: dict[str, str] = field(default_factory=dict)  # canonical id -> label, as written
 
-    def take(self, line: int, text: str) -> None:
+    def take(self, line: int, text: str, label: str = "") -> None:
         try:
-            self.ids.append((line, parse_batch_id(text)))
+            batch_id = parse_batch_id(text)
         except InvalidBatchId as error:
             self.problems.append((line, str(error)))
+            return
+        self.ids.append((line, batch_id))
+        if label.strip():
+            self.labels.setdefault(batch_id, label.strip())
 
 
 def parse_id_list(data: bytes) -> IdList:
@@ -37,36 +46,58 @@ def parse_id_list(data: bytes) -> IdList:
     except UnicodeDecodeError as error:
         bad_line = data.count(b"\n", 0, error.start) + 1
         raise UnusableIdList(f"line {bad_line}: not UTF-8 text") from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    if "," in first or first.strip().lower() == ID_COLUMN.lower():
+    first = next((line for line in text.splitlines() if _is_content(line)), "")
+    if _is_csv(first):
         return _from_csv(text)
     result = IdList()
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            result.take(number, line)
+        if _is_content(line):
+            batch_id, *label = line.split(maxsplit=1)
+            result.take(number, batch_id, "".join(label))
     return result
+
+
+def _is_content(line: str) -> bool:
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
+def _is_csv(first: str) -> bool:
+    """A CSV starts with a header naming batchId, or with anything but an id followed by white
+    space (`id label, with a comma` is one id per line)."""
+    if first.strip().lower() == ID_COLUMN.lower():
+        return True
+    return "," in first and not is_batch_id(first.split(maxsplit=1)[0])
 
 
 def _from_csv(text: str) -> IdList:
     reader = csv.reader(io.StringIO(text, newline=""))
+    result = IdList()
     try:
         header = next(row for row in reader if any(cell.strip() for cell in row))
         names = [cell.strip().lower() for cell in header]
-        if ID_COLUMN.lower() not in names:
+        if ID_COLUMN.lower() in names:
+            column = names.index(ID_COLUMN.lower())
+            labels = names.index(LABEL_COLUMN) if LABEL_COLUMN in names else None
+        elif is_batch_id(header[0].strip()):  # no header: rows of id,label
+            column, labels = 0, 1
+            result.take(reader.line_num, header[0], _cell(header, labels))
+        else:
             shown = ", ".join(cell.strip() for cell in header)[:200]
             raise UnusableIdList(
                 f"line {reader.line_num}: the CSV header has no {ID_COLUMN} column "
                 f"(columns: {shown})"
             )
-        column = names.index(ID_COLUMN.lower())
-        result = IdList()
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             if column >= len(row) or not row[column].strip():
                 result.problems.append((reader.line_num, f"no {ID_COLUMN} value in this row"))
             else:
-                result.take(reader.line_num, row[column])
+                result.take(reader.line_num, row[column], _cell(row, labels))
     except csv.Error as error:
         raise UnusableIdList(f"line {reader.line_num}: not readable as CSV ({error})") from None
     return result
+
+
+def _cell(row: list[str], column: int | None) -> str:
+    return row[column] if column is not None and column < len(row) else ""

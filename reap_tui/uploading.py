@@ -2,10 +2,12 @@
 
 The order is what makes a retry safe. The file is read once, so the bytes validated are the
 bytes hashed and sent. The pending upload, with its Idempotency-Key, is saved before the
-request; it is cleared only once Reap has answered: with a batch (watched in the same write)
-or with a refusal that created nothing. After a timeout, a dropped connection, a 5xx or an
-unreadable 2xx the outcome is unknown, so it stays, and the next upload of the same bytes to
-the same base URL sends the same key.
+request, and the exact bytes beside the watch list (`SavedBytes`); it is cleared, and the
+bytes deleted, only once Reap has answered: with a batch (watched in the same write) or with a
+refusal that created nothing. After a timeout, a dropped connection, a 5xx or an unreadable 2xx
+the outcome is unknown, so it stays: the next upload of the same bytes to the same base URL
+sends the same key, and `finish_pending` sends the saved bytes again with it, whatever has
+become of the file since.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from reap_tui.batchfile import (
     validate_file,
 )
 from reap_tui.clock import Clock
+from reap_tui.regular_file import open_regular_file
 from reap_tui.store import Entry, PendingUpload, WatchList, WatchListError
+from reap_tui.store.saved_bytes import SavedBytes
 from reap_tui.text import clean
 
 # Failures after which Reap may or may not have created the batch.
@@ -70,9 +74,9 @@ class BatchFile:
 
 
 def read_batch_file(path: Path) -> BatchFile:
-    """Read and validate a CSV; UnreadableFile if it cannot be read."""
+    """Read and validate a CSV; UnreadableFile if it cannot be read or is not a regular file."""
     try:
-        with open(path, "rb") as stream:
+        with open_regular_file(path) as stream:
             if os.fstat(stream.fileno()).st_size > MAX_BYTES:
                 return BatchFile(path, None, validate_file(path))  # reports the size, unread
             data = stream.read(MAX_BYTES + 1)
@@ -91,21 +95,51 @@ def begin_upload(
     label: str,
     clock: Clock,
 ) -> tuple[PendingUpload, bool]:
-    """The pending upload to send, saved; True when it is an earlier one whose key is reused.
+    """The pending upload to send, saved with its bytes; True when it is an earlier one whose
+    key is reused.
 
-    Raises WatchListError or OSError when the watch list cannot be written: then nothing may
-    be sent.
+    Raises WatchListError or OSError when the watch list or the bytes cannot be written: then
+    nothing may be sent.
     """
+    assert batch_file.data is not None, "begin only a file that was read"
     proposed = PendingUpload(
         file_sha256=batch_file.sha256,
         base_url=base_url,
         environment=environment,
         idempotency_key=str(uuid.uuid4()),
-        file_path=_storable(batch_file.path.absolute()),
+        file_path=storable_path(batch_file.path),
         started_at=clock.now(),
         label=label,
     )
-    return watchlist.begin_upload(proposed)
+    saved = SavedBytes.beside(watchlist.path)
+    saved.save(proposed.idempotency_key, batch_file.data)
+    try:
+        pending, reused = watchlist.begin_upload(proposed)
+    except BaseException:
+        saved.discard(proposed.idempotency_key)
+        raise
+    if reused:
+        saved.discard(proposed.idempotency_key)
+        if not saved.has(pending.idempotency_key):
+            # The same SHA-256: these are the bytes the earlier try sent.
+            saved.save(pending.idempotency_key, batch_file.data)
+    return pending, reused
+
+
+def earlier_uploads_of(
+    watchlist: WatchList, path: Path, base_url: str, *, other_than: str | None = None
+) -> list[PendingUpload]:
+    """Pending uploads of this path to this URL, but for the content `other_than` (a SHA-256):
+    they are finished from their own bytes before the file is uploaded (the same content is
+    sent again with its key instead)."""
+    stored = storable_path(path)
+    return [
+        pending
+        for pending in watchlist.pending_uploads
+        if pending.file_path == stored
+        and pending.base_url == base_url
+        and pending.file_sha256 != other_than
+    ]
 
 
 @dataclass(frozen=True)
@@ -147,9 +181,36 @@ async def send_upload(
 ) -> UploadOutcome:
     """Send the file with the pending upload's key and record what came of it."""
     assert batch_file.data is not None, "send only a file that was read"
-    result = await client.upload_batch(
-        batch_file.name, batch_file.data, idempotency_key=pending.idempotency_key
+    return await _send(
+        client, watchlist, batch_file.name, batch_file.data, pending, label=label, clock=clock
     )
+
+
+async def finish_pending(
+    client: ReapClient, watchlist: WatchList, pending: PendingUpload, *, clock: Clock
+) -> UploadOutcome | None:
+    """Send a pending upload again, its saved bytes with its key, and record what came of it;
+    None when its bytes are not kept (an earlier version did not keep them) or not intact."""
+    saved = SavedBytes.beside(watchlist.path)
+    data = saved.load(pending.idempotency_key, pending.file_sha256)
+    if data is None:
+        return None
+    name = Path(pending.file_path).name
+    return await _send(client, watchlist, name, data, pending, label=pending.label, clock=clock)
+
+
+async def _send(
+    client: ReapClient,
+    watchlist: WatchList,
+    name: str,
+    data: bytes,
+    pending: PendingUpload,
+    *,
+    label: str,
+    clock: Clock,
+) -> UploadOutcome:
+    saved = SavedBytes.beside(watchlist.path)
+    result = await client.upload_batch(name, data, idempotency_key=pending.idempotency_key)
     label = label or pending.label
     if result.receipt is not None:
         try:
@@ -159,6 +220,7 @@ async def send_upload(
         except (WatchListError, OSError) as error:
             # The pending upload is still saved: uploading again gets this batch back.
             return UploadOutcome(result.receipt, None, None, True, save_problem=str(error))
+        saved.discard(pending.idempotency_key)
         return UploadOutcome(result.receipt, None, added.entry, pending_kept=False)
     failure = result.failure
     assert failure is not None
@@ -167,9 +229,18 @@ async def send_upload(
     # If this cannot be saved, a later upload of the file reuses a key that created nothing.
     with contextlib.suppress(WatchListError, OSError):
         watchlist.abandon_upload(pending)
+        saved.discard(pending.idempotency_key)
     return UploadOutcome(None, failure, None, pending_kept=False)
 
 
-def _storable(path: Path) -> str:
-    """The path as text a TOML file can hold (undecodable bytes become U+FFFD)."""
-    return os.fsencode(path).decode("utf-8", "replace")
+def sweep_saved_bytes(watchlist: WatchList, now: float) -> None:
+    """Remove saved bytes that no pending upload or unsent chunk of the list uses any more (and
+    old enough that no program can be about to record them: `SavedBytes.sweep`)."""
+    keys = [pending.idempotency_key for pending in watchlist.pending_uploads]
+    keys += [chunk.idempotency_key for each in watchlist.imports for chunk in each.unsent]
+    SavedBytes.beside(watchlist.path).sweep(keys, now)
+
+
+def storable_path(path: Path) -> str:
+    """The absolute path as text a TOML file can hold (undecodable bytes become U+FFFD)."""
+    return os.fsencode(path.absolute()).decode("utf-8", "replace")

@@ -1,4 +1,5 @@
-"""`reap-tui import FILE`: add many batch ids at once, reporting bad lines by number."""
+"""`reap-tui import FILE [--import NAME]`: add many batch ids at once (with labels from a second
+column), reporting bad lines by number; optionally grouped as an import, in the file's order."""
 
 from __future__ import annotations
 
@@ -12,10 +13,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "import",
         help="add the batch ids listed in a file",
         description="Add batch ids from FILE: one id per line (blank lines and # comments "
-        "skipped), or a CSV with a batchId column. Bad lines are reported by number and the "
-        "good ones added. Exit 0 all good, 4 some lines bad, 2 unreadable or no ids at all.",
+        "skipped), or a CSV with a batchId column. A label may follow each id: after white "
+        "space, in the second column of a CSV without a header, or in a CSV's label column. "
+        "Bad lines are reported by number and the good ones added. --import NAME also puts "
+        "the batches in the import NAME (made if new), in the file's order. Exit 0 all good, "
+        "4 some lines bad, 2 unreadable, no ids at all, or a batch in another import.",
     )
     p.add_argument("file", metavar="FILE", help="the file of batch ids")
+    p.add_argument(
+        "--import",
+        dest="import_name",
+        metavar="NAME",
+        help="put the batches in the import NAME (made if new), in the file's order",
+    )
     add_global_options(p, on_subcommand=True)
     p.set_defaults(handler=run)
 
@@ -30,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.exitcodes import ExitCode
     from reap_tui.idlist import UnusableIdList, parse_id_list
     from reap_tui.store import Entry
-    from reap_tui.store.model import Source
+    from reap_tui.store.model import LABEL_LIMIT, Source
     from reap_tui.text import clean
 
     path = Path(args.file)
@@ -51,14 +61,30 @@ def run(args: argparse.Namespace) -> int:
     watchlist = watchlist_from(args, clock)
     now = clock.now()
     entries = [
-        Entry(batch_id, now, Source.MANUAL, environment, base_url) for _, batch_id in listed.ids
+        Entry(
+            batch_id,
+            now,
+            Source.MANUAL,
+            environment,
+            base_url,
+            clean(listed.labels.get(batch_id, ""), limit=LABEL_LIMIT),
+        )
+        for _, batch_id in listed.ids
     ]
-    with saving(watchlist):
-        results = watchlist.add_many(entries)
+    if args.import_name is not None:
+        from reap_tui.commands.grouping import add_to_import
+
+        results, note = add_to_import(watchlist, args.import_name, entries)
+    else:
+        note = ""
+        with saving(watchlist):
+            results = watchlist.add_many(entries)
     added = sum(result.added for result in results)
     already = len(results) - added
     print(
         f"added {added}, already watched {already}, bad lines {len(listed.problems)} "
         f"[{environment}] to {watchlist.path}"
     )
+    if note:
+        print(note)
     return ExitCode.INVALID_FILE if listed.problems else ExitCode.OK

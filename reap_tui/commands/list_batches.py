@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--json",
         action="store_true",
-        help='print one JSON object: {"watchlist", "entries": [...], "problems": [...]}',
+        help='print one JSON object: {"watchlist", "entries": [...], "imports": [...], '
+        '"pendingUploads": [...], "problems": [...]}',
     )
     add_global_options(p, on_subcommand=True)
     p.set_defaults(handler=run)
@@ -33,15 +34,26 @@ def run(args: argparse.Namespace) -> int:
 
     from reap_tui.clock import SystemClock
     from reap_tui.commands.context import settings_from, watchlist_from
+    from reap_tui.commands.list_imports import (
+        grouped_lines,
+        import_names,
+        listing_json,
+        pending_lines,
+    )
     from reap_tui.exitcodes import ExitCode
     from reap_tui.text import clean
 
     settings = settings_from(args)
     watchlist = watchlist_from(args, SystemClock())
     if args.json:
+        members = import_names(watchlist)
         document = {
             "watchlist": str(watchlist.path),
-            "entries": [entry_json(entry) for entry in watchlist.entries],
+            "entries": [
+                {**entry_json(entry), "import": members.get(entry.batch_id)}
+                for entry in watchlist.entries
+            ],
+            **listing_json(watchlist),
             "problems": [
                 {"position": problem.position, "message": problem.problem}
                 for problem in watchlist.problems
@@ -51,13 +63,16 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.OK
     for problem in watchlist.problems:
         print(f"reap-tui: skipped an entry: {clean(problem.problem)}", file=sys.stderr)
-    if not watchlist.entries:
+    if not (watchlist.entries or watchlist.imports or watchlist.pending_uploads):
         print(
             f"the watch list {clean(str(watchlist.path))} is empty "
             "(add a batch with: reap-tui add ID)"
         )
-    for entry in watchlist.entries:
-        print(entry_line(entry, utc=settings.ui.timezone == "utc"))
+    utc = settings.ui.timezone == "utc"
+    for line in grouped_lines(watchlist, lambda entry: entry_line(entry, utc=utc)):
+        print(line)
+    for line in pending_lines(watchlist):
+        print(line)
     return ExitCode.OK
 
 

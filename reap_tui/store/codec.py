@@ -33,6 +33,8 @@
     label = "March onboarding"            # omitted when empty
     started_at = 2026-03-01T09:29:50.5+00:00
 
+    [[import]]                            # a named group of batches: see `imports_codec`
+
 Every time is a TOML offset datetime written in UTC; absent values are omitted (TOML has no
 null). Unknown keys are errors, so a hand edit with a typo is reported instead of lost.
 """
@@ -42,7 +44,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -54,6 +56,7 @@ from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.clock import to_datetime
 from reap_tui.engine.state import Phase
 from reap_tui.store.errors import WatchListError
+from reap_tui.store.imports import Import
 from reap_tui.store.model import Entry, InvalidEntry, PendingUpload, Snapshot, Source
 
 SCHEMA_VERSION = 1
@@ -77,6 +80,7 @@ _SNAPSHOT_COUNTS = ("total_records", "processed_records", "failed_records", "suc
 class Document:
     items: list[Item]
     pending_uploads: list[PendingUpload]
+    imports: list[Import] = field(default_factory=list)
 
 
 def decode(path: Path, data: bytes) -> Document:
@@ -103,7 +107,7 @@ def decode(path: Path, data: bytes) -> Document:
             f"{SCHEMA_VERSION} (was the file written by a newer reap-tui?)",
             "field schema_version",
         )
-    unknown = sorted(document.keys() - {"schema_version", "batch", "pending_upload"})
+    unknown = sorted(document.keys() - {"schema_version", "batch", "pending_upload", "import"})
     if unknown:
         raise WatchListError(path, f"unknown top-level key {unknown[0]!r}", f"field {unknown[0]}")
     tables = document.get("batch", [])
@@ -122,7 +126,8 @@ def decode(path: Path, data: bytes) -> Document:
         if isinstance(item, Entry):
             seen[item.batch_id] = number
         items.append(item)
-    return Document(items, _pending_uploads(path, document.get("pending_upload", [])))
+    pending_uploads = _pending_uploads(path, document.get("pending_upload", []))
+    return Document(items, pending_uploads, _imports(path, document.get("import", [])))
 
 
 def _line_numbers(text: str, offsets: list[int]) -> list[int]:
@@ -135,7 +140,11 @@ def _line_numbers(text: str, offsets: list[int]) -> list[int]:
     return lines
 
 
-def encode(items: list[Item], pending_uploads: list[PendingUpload] | None = None) -> bytes:
+def encode(
+    items: list[Item],
+    pending_uploads: list[PendingUpload] | None = None,
+    imports: list[Import] | None = None,
+) -> bytes:
     document: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     if items:
         document["batch"] = [
@@ -143,7 +152,18 @@ def encode(items: list[Item], pending_uploads: list[PendingUpload] | None = None
         ]
     if pending_uploads:
         document["pending_upload"] = [_pending_table(pending) for pending in pending_uploads]
+    if imports:
+        from reap_tui.store.imports_codec import import_tables  # here: see _imports
+
+        document["import"] = import_tables(imports)
     return (HEADER + tomli_w.dumps(document)).encode("utf-8")
+
+
+def _imports(path: Path, tables: Any) -> list[Import]:
+    # Imported here: imports_codec reads its tables with this module's _TableReader.
+    from reap_tui.store.imports_codec import read_imports
+
+    return read_imports(path, tables)
 
 
 def _text(path: Path, data: bytes) -> str:

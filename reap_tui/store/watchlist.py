@@ -7,7 +7,8 @@ mark the list dirty; `flush_if_due()` writes them at most every `flush_interval`
 
 Pending uploads live in the same file, so that an upload's end (its batch added, its pending
 record cleared) is one atomic write. They are only ever changed under the lock right after a
-re-read, and saved at once, so the file's copy is always the current one.
+re-read, and saved at once, so the file's copy is always the current one. Imports
+(`store.imports`) are kept the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reap_tui.store.atomic import (
 )
 from reap_tui.store.codec import Document, Item, decode, encode
 from reap_tui.store.errors import WatchListError, WatchListUnavailable, backup_path
+from reap_tui.store.imports import Import
 from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Snapshot, Source
 
 DEFAULT_FLUSH_INTERVAL = 5.0
@@ -47,12 +49,14 @@ class WatchList:
         items: list[Item],
         flush_interval: float,
         pending_uploads: list[PendingUpload] | None = None,
+        imports: list[Import] | None = None,
     ) -> None:
         self.path = path
         self._clock = clock
         self._items = items
         self._positions: dict[str, int] = {}
         self._pending_uploads = pending_uploads or []
+        self._imports = imports or []
         self._flush_interval = flush_interval
         self._lock = _lock_for(path)
         # This program's changes since its last save, re-applied to the file as found on disk.
@@ -70,7 +74,14 @@ class WatchList:
         document = _read(path)
         if document is None:
             return cls(path, clock, [], flush_interval)
-        return cls(path, clock, document.items, flush_interval, document.pending_uploads)
+        return cls(
+            path,
+            clock,
+            document.items,
+            flush_interval,
+            document.pending_uploads,
+            imports=document.imports,
+        )
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -92,6 +103,10 @@ class WatchList:
     @property
     def pending_uploads(self) -> tuple[PendingUpload, ...]:
         return tuple(self._pending_uploads)
+
+    @property
+    def imports(self) -> tuple[Import, ...]:
+        return tuple(self._imports)
 
     def get(self, batch_id: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.batch_id == batch_id), None)
@@ -125,18 +140,23 @@ class WatchList:
     def add_many(self, new_entries: Sequence[Entry]) -> list[AddResult]:
         """Watch several batches with one save (`import`): one result per entry, in order."""
         with self._changing() as previous:
-            results: list[AddResult] = []
-            for entry in new_entries:
-                existing = self.get(entry.batch_id)
-                if existing is not None:
-                    results.append(AddResult(existing, added=False))
-                    continue
-                self._items.append(entry)
-                self._added.add(entry.batch_id)
-                self._removed.discard(entry.batch_id)
-                results.append(AddResult(entry, added=True))
+            results = self._append(new_entries)
             if any(result.added for result in results):
                 self._save(previous)
+        return results
+
+    def change_imports(
+        self,
+        change: Callable[[list[Import]], list[Import]],
+        new_entries: Sequence[Entry] = (),
+    ) -> list[AddResult]:
+        """Replace the imports with `change(the imports as the file holds them now)` and watch
+        `new_entries` (as `add_many` does), in one save. An exception raised by `change` leaves
+        the file and this list as they were."""
+        with self._changing() as previous:
+            self._imports = change(list(self._imports))
+            results = self._append(new_entries)
+            self._save(previous)
         return results
 
     def remove(self, batch_id: str) -> bool:
@@ -225,6 +245,19 @@ class WatchList:
     def close(self) -> None:
         self.flush()
 
+    def _append(self, new_entries: Sequence[Entry]) -> list[AddResult]:
+        results: list[AddResult] = []
+        for entry in new_entries:
+            existing = self.get(entry.batch_id)
+            if existing is not None:
+                results.append(AddResult(existing, added=False))
+                continue
+            self._items.append(entry)
+            self._added.add(entry.batch_id)
+            self._removed.discard(entry.batch_id)
+            results.append(AddResult(entry, added=True))
+        return results
+
     def _change(self, batch_id: str, changed: set[str], change: Callable[[Entry], Entry]) -> bool:
         with self._changing() as previous:
             index = self._index(batch_id)
@@ -299,12 +332,13 @@ class WatchList:
         document = None if data is None else decode(self.path, data)
         self._merge(document.items if document else None)
         self._pending_uploads = list(document.pending_uploads) if document else []
+        self._imports = list(document.imports) if document else []
         return data
 
     def _save(self, previous: bytes | None) -> None:
         """Write memory to disk; call with the lock held, right after `_sync()`."""
         remove_stale_temp_files(self.path)
-        data = encode(self._items, self._pending_uploads)
+        data = encode(self._items, self._pending_uploads, self._imports)
         if data != previous:
             if previous is not None:
                 write_atomically(self.backup_path, previous)
@@ -342,6 +376,7 @@ class _Memory:
     removed: set[str]
     relabelled: set[str]
     pending_uploads: list[PendingUpload]
+    imports: list[Import]
 
     @classmethod
     def of(cls, watchlist: WatchList) -> _Memory:
@@ -351,6 +386,7 @@ class _Memory:
             set(watchlist._removed),
             set(watchlist._relabelled),
             list(watchlist._pending_uploads),
+            list(watchlist._imports),
         )
 
     def restore(self, watchlist: WatchList) -> None:
@@ -359,6 +395,7 @@ class _Memory:
         watchlist._removed = self.removed
         watchlist._relabelled = self.relabelled
         watchlist._pending_uploads = self.pending_uploads
+        watchlist._imports = self.imports
 
 
 def reset_watchlist(path: Path, clock: Clock) -> Path | None:

@@ -389,13 +389,14 @@ class DashboardApp(App[None]):
         self.notify(f"Watching {notices.name_of(self._states[batch_id])}.")
 
     def action_upload(self) -> None:
-        target = UploadTarget(self._client, self._watchlist, self._config.environment, self._clock)
-        self.push_screen(UploadScreen(target, Path.cwd()), self._uploaded)
+        target = UploadTarget(
+            self._client, self._watchlist, self._config.environment, self._clock, self._uploaded
+        )
+        self.push_screen(UploadScreen(target, Path.cwd()))
 
-    def _uploaded(self, entry: Entry | None) -> None:
-        """The upload already put the batch in the watch list; start watching it."""
-        if entry is not None:
-            self._show_new_batch(entry.batch_id, entry.label, entry.uploaded_at)
+    def _uploaded(self, entry: Entry) -> None:
+        """An upload (or one chunk of a split upload) put the batch in the watch list: watch it."""
+        self._show_new_batch(entry.batch_id, entry.label, entry.uploaded_at)
 
     def action_remove(self) -> None:
         state = self._selected()

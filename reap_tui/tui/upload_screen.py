@@ -2,13 +2,16 @@
 
 The steps are `reap_tui.uploading`'s, as in `reap-tui upload`: reading and validating run in
 a thread so a 10 MB file does not freeze the dashboard; the pending upload is saved before the
-request. The screen is dismissed with the new watch-list entry, or None.
+request. A file over the limits of one upload but otherwise valid is offered as an import
+(`import_plan`, `import_uploading`, as `reap-tui upload --import`): named here, its plan and
+chunks saved before the first request, its chunks sent one after another. Each new batch is
+handed to `UploadTarget.on_new_batch` as soon as its id is known.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -22,12 +25,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Static
 
 from reap_tui.api.client import ReapClient
-from reap_tui.batchfile import UnreadableFile
+from reap_tui.batchfile import UnreadableFile, ValidationReport
+from reap_tui.chunking import SourceChanged
 from reap_tui.clock import Clock
+from reap_tui.import_plan import SourceFile, new_import, read_source, record_import, save_chunks
+from reap_tui.import_uploading import ChunkSending, ChunkUploaded, ImportEvent, send_import
 from reap_tui.report import failure_lines, validation_lines
 from reap_tui.store import Entry, WatchList, WatchListError
+from reap_tui.store.imports import NAME_LIMIT, Import, ImportConflict, check_name, find
 from reap_tui.store.model import LABEL_LIMIT
+from reap_tui.store.saved_bytes import SavedBytes
 from reap_tui.text import clean
+from reap_tui.tui.import_text import import_stopped_text, split_offer_text
 from reap_tui.uploading import BatchFile, begin_upload, read_batch_file, send_upload
 
 PRODUCTION = "production"
@@ -41,6 +50,7 @@ class UploadTarget:
     watchlist: WatchList
     environment: str
     clock: Clock
+    on_new_batch: Callable[[Entry], None]  # watch a batch the upload has just made
 
 
 class CsvTree(DirectoryTree):
@@ -58,7 +68,7 @@ class CsvTree(DirectoryTree):
         return super().process_label(clean(label) if isinstance(label, str) else label)
 
 
-class UploadScreen(ModalScreen[Entry | None]):
+class UploadScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     UploadScreen .upload {
@@ -85,6 +95,15 @@ class UploadScreen(ModalScreen[Entry | None]):
     #upload-confirm.-asking {
         display: block;
     }
+    #upload-import-name {
+        display: none;
+    }
+    UploadScreen.-split #upload-import-name {
+        display: block;
+    }
+    UploadScreen.-split #upload-label {
+        display: none;
+    }
     """
 
     def __init__(self, target: UploadTarget, root: Path) -> None:
@@ -92,6 +111,8 @@ class UploadScreen(ModalScreen[Entry | None]):
         self._target = target
         self._root = root
         self._file: BatchFile | None = None
+        self._source: SourceFile | None = None  # set when the file is offered as an import
+        self._import_name = ""
         self._uploading = False
 
     @property
@@ -111,6 +132,11 @@ class UploadScreen(ModalScreen[Entry | None]):
                         id="upload-report",
                     )
             yield Input(placeholder="label (optional)", max_length=LABEL_LIMIT, id="upload-label")
+            yield Input(
+                placeholder="import name (required)",
+                max_length=NAME_LIMIT,
+                id="upload-import-name",
+            )
             yield Static(id="upload-status")
             with Horizontal(classes="buttons"):
                 yield Button("Upload…", variant="primary", id="upload-start", disabled=True)
@@ -147,7 +173,7 @@ class UploadScreen(ModalScreen[Entry | None]):
         event.stop()
         if self._uploading:
             return
-        self._file = None
+        self._file = self._source = None
         self._ask(False)
         self.query_one("#upload-start", Button).disabled = True
         self._status(Text(f"Checking {clean(event.path.name, limit=80)}…", style="dim"))
@@ -157,15 +183,30 @@ class UploadScreen(ModalScreen[Entry | None]):
     async def _check(self, path: Path) -> None:
         try:
             batch_file = await asyncio.to_thread(read_batch_file, path)
+            source = None
+            if not batch_file.uploadable:
+                source = await asyncio.to_thread(read_source, path)
         except UnreadableFile as error:
             self._show_report(Text(clean(str(error)), style="red"))
             self._status(Text(""))
             return
         self._file = batch_file
-        self._show_report(_report_text(batch_file))
+        self._source = source if source is not None and source.uploadable else None
+        self.set_class(self._source is not None, "-split")
+        start = self.query_one("#upload-start", Button)
+        start.label = "Upload as import…" if self._source else "Upload…"
+        if self._source is not None and self._source.plan is not None:
+            report = _report_text(self._source.name, self._source.report)
+            report.append_text(split_offer_text(self._source.plan))
+            self._show_report(report)
+            self._status(Text("Name the import, then press Upload as import…"))
+            start.disabled = False
+            return
+        shown = source.report if source is not None else batch_file.report
+        self._show_report(_report_text(batch_file.name, shown))
         if batch_file.uploadable:
             self._status(Text("The file is valid: press Upload… to continue."))
-            self.query_one("#upload-start", Button).disabled = False
+            start.disabled = False
         else:
             self._status(Text("This file cannot be uploaded: fix the errors shown.", style="red"))
 
@@ -174,24 +215,50 @@ class UploadScreen(ModalScreen[Entry | None]):
     @on(Button.Pressed, "#upload-start")
     def _start(self) -> None:
         batch_file = self._file
+        if self._source is not None:
+            self._start_import(self._source)
+            return
         if batch_file is None or not batch_file.uploadable:
             return
+        self._ask_to(Text(f"{batch_file.description} to "))
+
+    def _start_import(self, source: SourceFile) -> None:
+        name_input = self.query_one("#upload-import-name", Input)
+        try:
+            name = check_name(name_input.value)
+        except ValueError as error:
+            self._status(Text(f"Name the import: {error}.", style="red"))
+            name_input.focus()
+            return
+        self._import_name = name
+        count = len(source.plan.chunks) if source.plan else 0
+        self._ask_to(
+            Text(f"{source.description} as the import {name!r} of {count} batches to "),
+            batches=True,
+        )
+
+    def _ask_to(self, what: Text, *, batches: bool = False) -> None:
         question = Text("Upload ", style="bold")
-        question.append(f"{batch_file.description} to ")
+        question.append_text(what)
         question.append(
             self._environment_name(),
             style="bold white on red" if self._production else "bold cyan",
         )
         question.append(f" ({self._target.client.base_url})?")
         if self._production:
-            question.append("\nThis creates a real batch in production.", style="bold red")
+            real = "real batches" if batches else "a real batch"
+            question.append(f"\nThis creates {real} in production.", style="bold red")
         self._status(question)
         self._ask(True)
         self.query_one("#upload-confirm", Button).focus()
 
     @on(Button.Pressed, "#upload-confirm")
     def _confirmed(self) -> None:
-        if self._file is not None and not self._uploading:
+        if self._uploading:
+            return
+        if self._source is not None:
+            self._upload_import(self._source, self._import_name)
+        elif self._file is not None:
             self._upload(self._file, clean(self.query_one("#upload-label", Input).value.strip()))
 
     @work(exclusive=True, group="upload")
@@ -218,7 +285,8 @@ class UploadScreen(ModalScreen[Entry | None]):
         )
         self._set_uploading(False)
         if outcome.entry is not None:
-            self.dismiss(outcome.entry)
+            target.on_new_batch(outcome.entry)
+            self.dismiss(None)
             return
         if outcome.receipt is not None:
             problem = Text(f"Uploaded as batch {outcome.receipt.batch_id}, ", style="bold")
@@ -235,12 +303,66 @@ class UploadScreen(ModalScreen[Entry | None]):
             shown.append(f"\n{line}")
         self._status(shown)
 
+    @work(exclusive=True, group="upload")
+    async def _upload_import(self, source: SourceFile, name: str) -> None:
+        target = self._target
+        self._set_uploading(True)
+        try:
+            imported, resumed = await self._plan(source, name)
+        except (ImportConflict, SourceChanged, WatchListError, OSError) as error:
+            self._set_uploading(False)
+            self._status(Text(f"Nothing was uploaded: {clean(str(error))}", style="red"))
+            return
+        total = len(imported.chunks)
+
+        def progress(event: ImportEvent) -> None:
+            if isinstance(event, ChunkSending):
+                rows = event.chunk.rows_text
+                self._status(Text(f"Uploading chunk {event.number} of {total} ({rows})…"))
+            elif isinstance(event, ChunkUploaded):
+                target.on_new_batch(event.entry)
+
+        run = await send_import(
+            target.client,
+            target.watchlist,
+            imported,
+            clock=target.clock,
+            on_event=progress,
+            resumed=resumed,
+        )
+        self._set_uploading(False)
+        if run.complete:
+            self.dismiss(None)
+        else:
+            self._status(import_stopped_text(run))
+
+    async def _plan(self, source: SourceFile, name: str) -> tuple[Import, bool]:
+        """The import to send: an unfinished one of this name from this very content (resumed),
+        else a new one, its chunks saved (in a thread) and then recorded, before any request."""
+        target = self._target
+        base_url = target.client.base_url
+        existing = find(target.watchlist.imports, name, base_url)
+        if existing is not None:
+            same = existing.source is not None and existing.source.sha256 == source.sha256
+            if same and not existing.finished:
+                return existing, True
+            raise ImportConflict(
+                f"the name {existing.name!r} is already used by an import on {base_url}: "
+                "choose another name"
+            )
+        planned = new_import(
+            source, name, environment=target.environment, base_url=base_url, clock=target.clock
+        )
+        saved = SavedBytes.beside(target.watchlist.path)
+        await asyncio.to_thread(save_chunks, saved, source, planned)
+        record_import(target.watchlist, planned)
+        return planned, False
+
     def _set_uploading(self, uploading: bool) -> None:
         self._uploading = uploading
         self._ask(False)
-        self.query_one("#upload-start", Button).disabled = uploading or not (
-            self._file is not None and self._file.uploadable
-        )
+        ready = self._source is not None or (self._file is not None and self._file.uploadable)
+        self.query_one("#upload-start", Button).disabled = uploading or not ready
 
     def action_cancel(self) -> None:
         if self._uploading:
@@ -264,11 +386,11 @@ class UploadScreen(ModalScreen[Entry | None]):
         self.query_one("#upload-report", Static).update(text)
 
 
-def _report_text(batch_file: BatchFile) -> Text:
+def _report_text(name: str, report: ValidationReport) -> Text:
     """The `validate` report, errors in red and warnings in yellow (lines already escaped)."""
-    text = Text(clean(batch_file.name, limit=80), style="bold")
-    *problems, summary = validation_lines(batch_file.report)
+    text = Text(clean(name, limit=80), style="bold")
+    *problems, summary = validation_lines(report)
     for line in problems:
         text.append(f"\n{line}", style="yellow" if line.startswith("warning:") else "red")
-    text.append(f"\n{summary}", style="bold green" if batch_file.report.ok else "bold red")
+    text.append(f"\n{summary}", style="bold green" if report.ok else "bold red")
     return text
