@@ -20,7 +20,7 @@ from textual.containers import Container, VerticalScroll
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
@@ -34,6 +34,7 @@ from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
 from reap_tui.tui.batch_rows import BatchRows
 from reap_tui.tui.batch_table import BatchTable
+from reap_tui.tui.detail_body import DetailBody
 from reap_tui.tui.detail_render import render_detail, time_texts
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
@@ -121,7 +122,7 @@ class DashboardApp(App[None]):
         self._banner = header.DashboardHeader(id="header")
         self._rows = BatchRows(self._states, clock, id="batches")
         self.table = self._rows.table
-        self._detail_body = Static(id="detail-body")
+        self._detail_body = DetailBody(id="detail-body")
         self.theme = config.theme
 
     def notify(
@@ -235,8 +236,9 @@ class DashboardApp(App[None]):
             return
         dirty, self._dirty = self._dirty, set()
         with self.batch_update():
+            # The header (counts, requests) follows on the one-second tick: redrawn at every
+            # flush it would be a frame of its own four times a second.
             self._rows.apply_changes(dirty)
-            self._render_header()
             if self.table.cursor_key in dirty or self.table.cursor_key is None:
                 self._render_detail()
         self._remember(dirty)
@@ -300,7 +302,7 @@ class DashboardApp(App[None]):
         state = self._states.get(selected) if selected else None
         if state is None:
             self._detail_shown = None
-            body.update(
+            body.show(
                 Text("No batch selected.\n\nPress a to watch a batch by its id.", style="dim")
             )
             return
@@ -311,7 +313,7 @@ class DashboardApp(App[None]):
         ):
             return  # the same state, settings and times: the detail would render the same
         self._detail_shown = shown
-        body.update(render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw))
+        body.show(render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw))
 
     def _arrange(self) -> None:
         self._rows.show(self._sort, reverse=self._reverse)
