@@ -1,18 +1,86 @@
-"""Between the engine's `BatchState` and the watch list's saved `Snapshot`, both ways."""
+"""Between the engine's `BatchState` and its saved record (a JSON object), both ways.
+
+A record is what the state database keeps of a batch: the last answer (counts, times,
+`summary.errors` up to ERRORS_LIMIT items, anomalies), the failure the error pane shows, the
+progress history throughput is measured over, the recent checks, and the bookkeeping of
+checks. Format 1 (absent values are omitted; times of the server are ISO 8601 text as the
+server's offset had them, times of this program are clock seconds)::
+
+    {"format": 1, "phase": "polling", "checkedAt": 1759923660.0,
+     "status": "in_progress", "totalRecords": 19, "processedRecords": 7, "failedRecords": 1,
+     "successfulRecords": 6, "createdAt": "2025-10-08T11:39:58+00:00", "updatedAt": ...,
+     "startedAt": ..., "completedAt": ..., "errors": [...], "anomalies": ["..."],
+     "failure": {"kind": "server error", "title": ..., "meaning": ..., "action": ...,
+                 "httpStatus": 500, "code": ..., "message": ..., "parameter": ...,
+                 "contentType": ..., "bodyExcerpt": ..., "retryAfter": ..., "detail": ...},
+     "firstCheckAt": ..., "checksMade": 3, "stopReason": "...",
+     "history": [[at, processed, failed], ...],
+     "checks": [{"at": ..., "httpStatus": 200, "outcome": "in_progress", "manual": false}]}
+
+Reading is strict and never raises: a record that is not format 1 or has a field of the
+wrong type or size (old, hand-made, hostile) is no record at all. Keys it does not know are
+ignored, so a later version may add fields; a field added to `BatchState` is saved by adding
+it here (see `_CLOCK_TIMES` for the simple case).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
 
+from reap_tui.api.errors import ApiFailure, FailureKind
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary, find_anomalies
-from reap_tui.engine.state import BatchState, Phase
+from reap_tui.api.parser import parse_timestamp
+from reap_tui.engine.state import (
+    HISTORY_LIMIT,
+    RECENT_CHECKS_LIMIT,
+    BatchState,
+    CheckRecord,
+    Phase,
+    Progress,
+)
 from reap_tui.store.model import Entry, Snapshot
+
+RECORD_FORMAT = 1
+ERRORS_LIMIT = 1000  # summary.errors items kept of an answer
+ANOMALIES_LIMIT = 100
+TEXT_LIMIT = 4000  # characters of any one saved text (a body excerpt is at most ~1,200)
 
 # Stopped for a reason a restart may have cured (a new key, a new run): check again.
 _RESTART_AS_NEW = (Phase.AUTH_REQUIRED, Phase.STOPPED, Phase.POLLING)
+# Clock times of the state saved as they are: record key -> BatchState field.
+_CLOCK_TIMES = {"firstCheckAt": "first_check_at"}
+_COUNTS = {
+    "totalRecords": "total_records",
+    "processedRecords": "processed_records",
+    "failedRecords": "failed_records",
+    "successfulRecords": "successful_records",
+}
+_SERVER_TIMES = {
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+    "startedAt": "started_at",
+    "completedAt": "completed_at",
+}
+_FAILURE_TEXTS = {
+    "code": "code",
+    "message": "message",
+    "parameter": "parameter",
+    "contentType": "content_type",
+}
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
+# -- BatchState -> record ---------------------------------------------------------------------
 
 
 def snapshot_of(state: BatchState) -> Snapshot:
+    """The few fields `reap-tui list` shows of a state."""
     status = state.status
     if status is None:
         return Snapshot(phase=state.phase, checked_at=state.last_checked_at)
@@ -31,7 +99,160 @@ def snapshot_of(state: BatchState) -> Snapshot:
     )
 
 
-def _status_of(batch_id: str, snapshot: Snapshot) -> BatchStatus | None:
+def record_of(state: BatchState) -> dict[str, Any]:
+    """Everything worth keeping of `state` across a restart, as a JSON-able dict."""
+    record = record_of_snapshot(snapshot_of(state))
+    status = state.status
+    if status is not None:
+        if status.summary.errors:
+            record["errors"] = list(status.summary.errors[:ERRORS_LIMIT])
+        if status.anomalies:
+            record["anomalies"] = list(status.anomalies[:ANOMALIES_LIMIT])
+    if state.failure is not None:
+        record["failure"] = _failure_record(state.failure)
+    for key, name in _CLOCK_TIMES.items():
+        if (value := getattr(state, name)) is not None:
+            record[key] = value
+    if state.checks_made:
+        record["checksMade"] = state.checks_made
+    if state.stop_reason:
+        record["stopReason"] = state.stop_reason
+    if state.history:
+        record["history"] = [[p.at, p.processed, p.failed] for p in state.history]
+    if state.recent_checks:
+        record["checks"] = [
+            {"at": c.at, "httpStatus": c.http_status, "outcome": c.outcome, "manual": c.manual}
+            for c in state.recent_checks
+        ]
+    return record
+
+
+def record_of_snapshot(snapshot: Snapshot) -> dict[str, Any]:
+    """A snapshot of an old watch list as a record, field for field (a partial one stays so)."""
+    record: dict[str, Any] = {"format": RECORD_FORMAT, "phase": snapshot.phase.value}
+    if snapshot.checked_at is not None:
+        record["checkedAt"] = snapshot.checked_at
+    if snapshot.status is not None:
+        record["status"] = snapshot.status
+    for key, name in _COUNTS.items():
+        if (count := getattr(snapshot, name)) is not None:
+            record[key] = count
+    for key, name in _SERVER_TIMES.items():
+        if (moment := getattr(snapshot, name)) is not None:
+            # A naive time from the server is taken as UTC, as the API documents its times.
+            record[key] = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    return record
+
+
+def _failure_record(failure: ApiFailure) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "kind": failure.kind.value,
+        "title": failure.title,
+        "meaning": failure.meaning,
+        "action": failure.action,
+    }
+    if failure.http_status is not None:
+        record["httpStatus"] = failure.http_status
+    for key, name in _FAILURE_TEXTS.items():
+        if (text := getattr(failure, name)) is not None:
+            record[key] = text
+    if failure.body_excerpt:
+        record["bodyExcerpt"] = failure.body_excerpt
+    if failure.retry_after is not None:
+        record["retryAfter"] = failure.retry_after
+    if failure.detail:
+        record["detail"] = failure.detail
+    return record
+
+
+# -- record -> BatchState ---------------------------------------------------------------------
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def last_known(record: object) -> Snapshot | None:
+    """The fields `reap-tui list` shows of a record, or None for a record it cannot read."""
+    try:
+        return _snapshot(_Reader(record))
+    except _Unreadable:
+        return None
+
+
+def saved_state(batch_id: str, record: object) -> BatchState | None:
+    """The state a record holds, exactly as it was saved, or None for a record it cannot read."""
+    try:
+        reader = _Reader(record)
+        snapshot = _snapshot(reader)
+        state = _state_of(batch_id, snapshot, reader.list("errors", ERRORS_LIMIT) or [], reader)
+        failure = reader.get("failure", dict)
+        changes: dict[str, Any] = {
+            name: reader.clock_time(key) for key, name in _CLOCK_TIMES.items()
+        }
+        return dataclasses.replace(
+            state,
+            failure=None if failure is None else _failure(_Reader(failure)),
+            checks_made=reader.count("checksMade", minimum=0) or 0,
+            stop_reason=reader.text("stopReason") or "",
+            history=_history(reader.list("history", HISTORY_LIMIT)),
+            recent_checks=_checks(reader.list("checks", RECENT_CHECKS_LIMIT)),
+            **changes,
+        )
+    except _Unreadable:
+        return None
+
+
+def initial_state(entry: Entry, record: object = None) -> BatchState:
+    """What to show for a watched batch before the first request, and where its poller starts:
+    from its saved record, else the snapshot of an old watch list, else nothing.
+
+    A finished batch stays finished (no request is made); a paused or timed-out one stays so
+    until the user resumes it; anything else is checked afresh, in a window of its own. The
+    label and upload time are the watch list's.
+    """
+    saved = None if record is None else saved_state(entry.batch_id, record)
+    if saved is None and entry.snapshot is not None:
+        saved = _state_of(entry.batch_id, entry.snapshot, [], None)
+    if saved is None:
+        return BatchState(batch_id=entry.batch_id, label=entry.label, uploaded_at=entry.uploaded_at)
+    restored = dataclasses.replace(
+        saved, label=entry.label, uploaded_at=entry.uploaded_at, next_check_at=None
+    )
+    if saved.phase in _RESTART_AS_NEW or saved.phase is Phase.WAITING_FIRST_CHECK:
+        restored = dataclasses.replace(
+            restored, phase=Phase.WAITING_FIRST_CHECK, first_check_at=None, stop_reason=""
+        )
+    return restored
+
+
+def _snapshot(reader: _Reader) -> Snapshot:
+    if reader.get("format", int) != RECORD_FORMAT:
+        raise _Unreadable
+    fields: dict[str, Any] = {name: reader.count(key) for key, name in _COUNTS.items()}
+    fields.update({name: reader.server_time(key) for key, name in _SERVER_TIMES.items()})
+    return Snapshot(
+        phase=_choice(Phase, reader.get("phase", str)),
+        status=reader.text("status"),
+        checked_at=reader.clock_time("checkedAt"),
+        **fields,
+    )
+
+
+def _state_of(
+    batch_id: str, snapshot: Snapshot, errors: list[Any], reader: _Reader | None
+) -> BatchState:
+    return BatchState(
+        batch_id=batch_id,
+        phase=snapshot.phase,
+        status=_status_of(batch_id, snapshot, errors, reader),
+        last_checked_at=snapshot.checked_at,
+    )
+
+
+def _status_of(
+    batch_id: str, snapshot: Snapshot, errors: list[Any], reader: _Reader | None
+) -> BatchStatus | None:
     if (
         snapshot.status is None
         or snapshot.total_records is None
@@ -51,26 +272,129 @@ def _status_of(batch_id: str, snapshot: Snapshot) -> BatchStatus | None:
         updated_at=snapshot.updated_at,
         started_at=snapshot.started_at,
         completed_at=snapshot.completed_at,
-        summary=Summary(successful_records=snapshot.successful_records or 0),
+        summary=Summary(successful_records=snapshot.successful_records or 0, errors=tuple(errors)),
     )
-    return dataclasses.replace(status, anomalies=find_anomalies(status))
+    anomalies = None if reader is None else reader.list("anomalies", ANOMALIES_LIMIT)
+    if anomalies is None:
+        return dataclasses.replace(status, anomalies=find_anomalies(status))
+    if not all(isinstance(a, str) and len(a) <= TEXT_LIMIT for a in anomalies):
+        raise _Unreadable
+    # As seen: it may hold what only a comparison with an earlier answer could find.
+    return dataclasses.replace(status, anomalies=tuple(anomalies))
 
 
-def initial_state(entry: Entry) -> BatchState:
-    """What to show for a saved batch before the first request, and where its poller starts.
-
-    A finished batch stays finished (no request is made); a paused or timed-out one stays so
-    until the user resumes it; anything else is checked afresh.
-    """
-    snapshot = entry.snapshot
-    if snapshot is None:
-        return BatchState(batch_id=entry.batch_id, label=entry.label, uploaded_at=entry.uploaded_at)
-    phase = Phase.WAITING_FIRST_CHECK if snapshot.phase in _RESTART_AS_NEW else snapshot.phase
-    return BatchState(
-        batch_id=entry.batch_id,
-        label=entry.label,
-        phase=phase,
-        status=_status_of(entry.batch_id, snapshot),
-        last_checked_at=snapshot.checked_at,
-        uploaded_at=entry.uploaded_at,
+def _failure(reader: _Reader) -> ApiFailure:
+    return ApiFailure(
+        kind=_choice(FailureKind, reader.get("kind", str)),
+        title=reader.text("title") or "",
+        meaning=reader.text("meaning") or "",
+        action=reader.text("action") or "",
+        http_status=reader.count("httpStatus", minimum=0),
+        body_excerpt=reader.text("bodyExcerpt") or "",
+        retry_after=reader.number("retryAfter"),
+        detail=reader.text("detail") or "",
+        **{name: reader.text(key) for key, name in _FAILURE_TEXTS.items()},
     )
+
+
+def _history(items: list[Any] | None) -> tuple[Progress, ...]:
+    progress = []
+    for item in items or ():
+        if not (isinstance(item, list) and len(item) == 3):
+            raise _Unreadable
+        at, processed, failed = item
+        progress.append(Progress(_finite(at), _whole(processed), _whole(failed)))
+    return tuple(progress)
+
+
+def _checks(items: list[Any] | None) -> tuple[CheckRecord, ...]:
+    checks = []
+    for item in items or ():
+        reader = _Reader(item)
+        at = reader.clock_time("at")
+        if at is None:
+            raise _Unreadable
+        checks.append(
+            CheckRecord(
+                at=at,
+                http_status=reader.count("httpStatus", minimum=0),
+                outcome=reader.text("outcome") or "",
+                manual=reader.get("manual", bool) or False,
+            )
+        )
+    return tuple(checks)
+
+
+class _Reader:
+    """Typed, bounded access to one JSON object's keys; anything else is `_Unreadable`."""
+
+    def __init__(self, value: object) -> None:
+        if not isinstance(value, Mapping):
+            raise _Unreadable
+        self._values: Mapping[str, Any] = value
+
+    def get(self, key: str, kind: type[T]) -> T | None:
+        value = self._values.get(key)
+        if value is None:
+            return None
+        if type(value) is not kind:  # `type`, not isinstance: True is not a count
+            raise _Unreadable
+        return value
+
+    def text(self, key: str) -> str | None:
+        value = self.get(key, str)
+        if value is not None and len(value) > TEXT_LIMIT:
+            raise _Unreadable
+        return value
+
+    def count(self, key: str, minimum: int | None = None) -> int | None:
+        value = self.get(key, int)
+        if value is not None and (abs(value) > 2**53 or (minimum is not None and value < minimum)):
+            raise _Unreadable
+        return value
+
+    def number(self, key: str) -> float | None:
+        value = self._values.get(key)
+        return None if value is None else _finite(value)
+
+    def clock_time(self, key: str) -> float | None:
+        return self.number(key)
+
+    def server_time(self, key: str) -> datetime | None:
+        text = self.text(key)
+        if text is None:
+            return None
+        moment = parse_timestamp(text)
+        if moment is None:
+            raise _Unreadable
+        return moment
+
+    def list(self, key: str, limit: int) -> list[Any] | None:
+        items = self.get(key, list)
+        if items is not None and len(items) > limit:
+            raise _Unreadable
+        return items
+
+
+def _choice(choices: type[E], value: str | None) -> E:
+    if value not in {member.value for member in choices}:
+        raise _Unreadable
+    return choices(value)
+
+
+def _finite(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Unreadable
+    try:
+        number = float(value)
+    except OverflowError:
+        raise _Unreadable from None
+    if not math.isfinite(number):
+        raise _Unreadable
+    return number
+
+
+def _whole(value: object) -> int:
+    if type(value) is not int:
+        raise _Unreadable
+    return value

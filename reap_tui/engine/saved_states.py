@@ -1,0 +1,159 @@
+"""What a dashboard has seen, kept in the state database beside its watch list.
+
+At start: the database is opened (a bad one is replaced, see `statedb`), the snapshots of a
+watch list of an earlier version are moved into it, and every watched batch gets its initial
+state from it. While running: the batches whose state changed are noted, and `save()` writes
+those whose record differs from the one last written, in one transaction.
+
+Moving old snapshots: the records go into the database first, then the watch list is written
+without them (under its lock, atomically, the old file kept as `.bak`). If either step cannot
+be written, nothing is lost: the snapshots stay in the watch list, are shown from there, and
+are moved at the next start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from reap_tui.clock import Clock
+from reap_tui.engine.snapshots import initial_state, record_of, record_of_snapshot
+from reap_tui.engine.state import BatchState
+from reap_tui.store import Entry, WatchList, WatchListError
+from reap_tui.store.statedb import SavedRow, SaveOutcome, StateDB, StateRow, state_db_path
+
+
+class SavedStates:
+    def __init__(self, db: StateDB, base_url: str, rows: dict[str, SavedRow]) -> None:
+        """`base_url`: the environment whose batches this program watches and saves."""
+        self.db = db
+        self._base_url = base_url
+        self._rows = rows
+        self._problems: list[str] = []
+        # The record last written of each batch, so an unchanged state is not written again.
+        self._saved: dict[str, dict[str, Any]] = {
+            batch_id: row.record for batch_id, row in rows.items() if row.base_url == base_url
+        }
+        self._unsaved: set[str] = set()
+
+    @classmethod
+    def open(cls, watchlist: WatchList, clock: Clock, base_url: str) -> SavedStates:
+        """Never raises: a problem with the database or the move of old snapshots is told by
+        `take_problem()`, and costs at most the saved states."""
+        db = StateDB.open(state_db_path(watchlist.path), clock)
+        saved = cls(db, base_url, db.read())
+        saved._move_snapshots(watchlist)
+        saved._forget_unwatched(watchlist)
+        return saved
+
+    def initial_state(self, entry: Entry) -> BatchState:
+        row = self._rows.get(entry.batch_id)
+        record = row.record if row is not None and row.base_url == entry.base_url else None
+        return initial_state(entry, record)
+
+    def changed(self, batch_ids: Iterable[str]) -> None:
+        """These batches' states changed (or they stopped being watched): save at the next
+        `save()`."""
+        self._unsaved.update(batch_ids)
+
+    def save(self, states: Mapping[str, BatchState]) -> bool:
+        """Write the noted states that differ from what was last written and forget the noted
+        batches no longer in `states`, in one transaction; False if they could not be written
+        (they are kept for the next call, and `db.trouble` says why)."""
+        outcome = self._write_noted(states)
+        if outcome is SaveOutcome.RESET:
+            # A new, empty database: every state must be written again.
+            self._unsaved = set(states)
+            outcome = self._write_noted(states)
+        return outcome is not SaveOutcome.NOT_SAVED
+
+    def _write_noted(self, states: Mapping[str, BatchState]) -> SaveOutcome:
+        rows: list[StateRow] = []
+        forget: list[str] = []
+        for batch_id in self._unsaved:
+            state = states.get(batch_id)
+            if state is None:
+                forget.append(batch_id)
+                continue
+            record = record_of(state)
+            if self._saved.get(batch_id) != record:
+                rows.append(StateRow(batch_id, self._base_url, state.last_checked_at, record))
+        if not rows and not forget:
+            self._unsaved.clear()
+            return SaveOutcome.SAVED
+        outcome = self.db.save(rows, forget)
+        self._note_problem()
+        if outcome is SaveOutcome.NOT_SAVED:
+            return outcome
+        if outcome is SaveOutcome.RESET:
+            self._saved.clear()
+        self._unsaved.clear()
+        for batch_id in forget:
+            self._saved.pop(batch_id, None)
+        self._saved.update((row.batch_id, row.record) for row in rows)
+        return outcome
+
+    def take_problem(self) -> str | None:
+        self._note_problem()
+        if not self._problems:
+            return None
+        problems, self._problems = self._problems, []
+        return "\n\n".join(problems)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _note_problem(self) -> None:
+        problem = self.db.take_problem()
+        if problem is not None:
+            self._problems.append(problem)
+
+    def _move_snapshots(self, watchlist: WatchList) -> None:
+        old = [entry for entry in watchlist.entries if entry.snapshot is not None]
+        if not old or not self.db.available:
+            return
+        rows = [
+            StateRow(
+                entry.batch_id, entry.base_url, snapshot.checked_at, record_of_snapshot(snapshot)
+            )
+            for entry in old
+            if (snapshot := entry.snapshot) is not None and not self._holds(entry)
+        ]
+        if rows:
+            outcome = self.db.save(rows)
+            self._note_problem()
+            if outcome is SaveOutcome.NOT_SAVED:
+                return  # the snapshots stay in the watch list until the next start
+            if outcome is SaveOutcome.RESET:  # what was read at start is gone
+                self._rows.clear()
+                self._saved.clear()
+            self._rows.update({row.batch_id: _as_saved(row) for row in rows})
+            self._saved.update(
+                {row.batch_id: row.record for row in rows if row.base_url == self._base_url}
+            )
+        try:
+            watchlist.drop_snapshots({entry.batch_id for entry in old})
+        except (WatchListError, OSError) as error:
+            self._problems.append(
+                f"The last known states in the watch list were copied to {self.db.path}, but "
+                f"the watch list could not be rewritten without them ({error}). Nothing is "
+                "lost: this is tried again at the next start."
+            )
+
+    def _holds(self, entry: Entry) -> bool:
+        row = self._rows.get(entry.batch_id)
+        return row is not None and row.base_url == entry.base_url
+
+    def _forget_unwatched(self, watchlist: WatchList) -> None:
+        """Rows of batches removed from the watch list while no dashboard ran."""
+        watched = {entry.batch_id for entry in watchlist.entries}
+        unwatched = [batch_id for batch_id in self._rows if batch_id not in watched]
+        if unwatched and self.db.save([], forget=unwatched) is SaveOutcome.SAVED:
+            for batch_id in unwatched:
+                self._rows.pop(batch_id, None)
+                self._saved.pop(batch_id, None)
+        self._note_problem()
+
+
+def _as_saved(row: StateRow) -> SavedRow:
+    return SavedRow(row.batch_id, row.base_url, row.checked_at, row.record, 0.0, 0)

@@ -1,0 +1,577 @@
+"""The state database beside a watch list: what was last seen of each batch, and the view.
+
+The watch list (TOML) says which batches are watched and is written only when the user changes
+it. What the dashboard *saw* (each batch's last answer, failure, check history) changes every
+few seconds, so it lives here, in SQLite, one row per batch, written incrementally: a save
+writes only the rows given to it, in one transaction. It is a cache: a missing database is
+empty, and one that cannot be read is moved aside (`<name>.corrupt-<UTC time>`, with its
+`-wal`/`-shm`), reported once, and replaced by a fresh one. Losing it costs only what is
+rebuilt by checking again, never a watched batch; no method raises for a database problem.
+
+Schema (`PRAGMA user_version` = 1)::
+
+    CREATE TABLE batch_state (
+        batch_id   TEXT PRIMARY KEY,      -- canonical lower-case UUID
+        base_url   TEXT NOT NULL,         -- the environment the state was seen on
+        checked_at REAL,                  -- clock seconds of the check it records: newer wins
+        written_at REAL NOT NULL,         -- clock seconds of the save that wrote it
+        generation INTEGER NOT NULL,      -- the number of that save (see `read(since=)`)
+        record     TEXT NOT NULL          -- a JSON object (see reap_tui.engine.snapshots)
+    );
+    CREATE INDEX batch_state_generation ON batch_state (generation);
+    CREATE TABLE view (key TEXT PRIMARY KEY, value TEXT NOT NULL);  -- JSON values
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);  -- 'generation'
+
+WAL mode lets other processes read while one writes: a reader sees each save whole or not at
+all. `synchronous = NORMAL`: in WAL mode a commit survives the writer being killed (it is in
+the OS's cache); only a power cut can lose the last few saves, never corrupt the file, and a
+lost save is only a cache entry. Records are JSON the store does not interpret; the engine
+defines them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from reap_tui.clock import Clock, to_datetime
+from reap_tui.store.atomic import make_private_folder
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 2.0  # seconds a statement waits for another writer
+OPEN_TIMEOUT = 10.0  # at open: a database locked this long is "locked for ever"
+LOCKED_FOR_EVER = 60.0  # saves refused as locked for this long: the database is replaced
+_WAL_LIMIT = 8 * 1024 * 1024  # bytes the write-ahead log is truncated to after a checkpoint
+
+_SCHEMA = (
+    """CREATE TABLE batch_state (
+        batch_id TEXT PRIMARY KEY,
+        base_url TEXT NOT NULL,
+        checked_at REAL,
+        written_at REAL NOT NULL,
+        generation INTEGER NOT NULL,
+        record TEXT NOT NULL
+    )""",
+    "CREATE INDEX batch_state_generation ON batch_state (generation)",
+    "CREATE TABLE view (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "INSERT INTO meta (key, value) VALUES ('generation', 0)",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+)
+_COLUMNS = "batch_id, base_url, checked_at, written_at, generation, record"
+# A row is replaced unless the stored one records a later check of the same environment, so a
+# slower program never writes an older state over a newer one.
+_UPSERT = f"""
+    INSERT INTO batch_state ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (batch_id) DO UPDATE SET
+        base_url = excluded.base_url, checked_at = excluded.checked_at,
+        written_at = excluded.written_at, generation = excluded.generation,
+        record = excluded.record
+    WHERE batch_state.base_url IS NOT excluded.base_url
+        OR batch_state.checked_at IS NULL
+        OR excluded.checked_at >= batch_state.checked_at
+"""
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+# SQLite's primary result codes that say the file is fine and the cause is elsewhere.
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOMEM = 3, 5, 6, 7
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
+_SQLITE_READONLY_DBMOVED = 1032  # the file was deleted or renamed while open
+_NOT_THE_FILE = {
+    _SQLITE_PERM,
+    _SQLITE_NOMEM,
+    _SQLITE_READONLY,
+    _SQLITE_IOERR,
+    _SQLITE_FULL,
+    _SQLITE_CANTOPEN,
+}
+
+log = logging.getLogger("reap_tui.store")
+
+
+def state_db_path(watchlist_path: Path) -> Path:
+    """`watchlist.toml` -> `watchlist.state.db`; any other name gets `.state.db` appended."""
+    name = watchlist_path.name
+    stem = name.removesuffix(".toml") if name.endswith(".toml") and name != ".toml" else name
+    return watchlist_path.with_name(f"{stem}.state.db")
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """One batch's state to save: `record` is any JSON object."""
+
+    batch_id: str
+    base_url: str
+    checked_at: float | None
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SavedRow(StateRow):
+    written_at: float
+    generation: int
+
+
+class SaveOutcome(Enum):
+    SAVED = "saved"
+    NOT_SAVED = "not saved"  # nothing was written; the reason is in `take_problem()`
+    # The database was unreadable and has been replaced by an empty one; the rows given were
+    # written to it, every other state must be saved again.
+    RESET = "reset"
+
+
+class _Unusable(Exception):
+    """The file is not a state database this program can use: move it aside."""
+
+
+class _Empty(Exception):
+    """A database file with nothing in it yet (read-only: nothing to read)."""
+
+
+class StateDB:
+    """One connection to the state database. Open it with `StateDB.open`."""
+
+    def __init__(self, path: Path, clock: Clock, *, read_only: bool) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.generation = 0  # the last save seen by `read` or made by `save`
+        self._clock = clock
+        self._connection: sqlite3.Connection | None = None
+        self._problem: str | None = None
+        self._told: str | None = None
+        self._busy_since: float | None = None
+        self._data_version: int | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+
+    @classmethod
+    def open(cls, path: Path, clock: Clock, *, read_only: bool = False) -> StateDB:
+        """Open (creating it 0600 unless `read_only`) the database at `path`.
+
+        Never raises: a database that cannot be used is moved aside and replaced (not when
+        `read_only`: then it reads as empty), and `take_problem()` says what happened.
+        """
+        db = cls(path, clock, read_only=read_only)
+        db._start()
+        return db
+
+    @property
+    def available(self) -> bool:
+        return self._connection is not None
+
+    @property
+    def trouble(self) -> str | None:
+        """The problem told last, while it lasts (None once a save has succeeded since)."""
+        return self._told
+
+    def take_problem(self) -> str | None:
+        """What went wrong since the last call, worded for the user; each problem is told once
+        until a save succeeds again."""
+        problem, self._problem = self._problem, None
+        return problem
+
+    def read(self, since: int = 0) -> dict[str, SavedRow]:
+        """The rows written by saves after generation `since` (all rows by default), as one
+        consistent view; rows whose record is not a JSON object are skipped."""
+        connection = self._follow()
+        if connection is None:
+            return {}
+        try:
+            with self._reading(connection):
+                generation = _generation(connection)
+                found = connection.execute(
+                    f"SELECT {_COLUMNS} FROM batch_state WHERE generation > ?", (since,)
+                ).fetchall()
+        except sqlite3.Error as error:
+            self._failed(error, "read")
+            return {}
+        self.generation = generation
+        rows: dict[str, SavedRow] = {}
+        for batch_id, base_url, checked_at, written_at, row_generation, text in found:
+            record = _json_object(text)
+            if record is None or not isinstance(batch_id, str) or not isinstance(base_url, str):
+                log.info("state database %s: an unreadable row was skipped", self.path)
+                continue
+            rows[batch_id] = SavedRow(
+                batch_id,
+                base_url,
+                _number(checked_at),
+                record,
+                _number(written_at) or 0.0,
+                row_generation if type(row_generation) is int else 0,
+            )
+        return rows
+
+    def changed(self) -> bool:
+        """Whether another connection saved since this one last asked (cheap: no row is read)."""
+        had_connection = self._connection is not None
+        connection = self._follow()
+        if connection is None:
+            return False
+        if not had_connection:
+            return True
+        try:
+            version = int(connection.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as error:
+            self._failed(error, "read")
+            return False
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        return changed
+
+    def save(self, rows: Iterable[StateRow], forget: Iterable[str] = ()) -> SaveOutcome:
+        """Write `rows` and delete the rows of the `forget` batch ids, in one transaction."""
+        if self.read_only:
+            raise ValueError("a read-only state database cannot save")
+        encoded = [(row, text) for row in rows if (text := self._encode(row)) is not None]
+        forgotten = list(forget)
+        reset = False
+        if self._moved():
+            self.close()  # deleted or replaced while open: a write would go nowhere
+        for _ in range(2):
+            if self._connection is None:
+                self._start()
+                if self._connection is None:
+                    return SaveOutcome.NOT_SAVED
+                reset = True  # whatever was saved before may be gone
+            connection = self._connection
+            if self._write(connection, encoded, forgotten):
+                return SaveOutcome.RESET if reset else SaveOutcome.SAVED
+            if self._connection is connection:
+                return SaveOutcome.NOT_SAVED  # the cause is elsewhere; told once
+            reset = True  # replaced or moved away: once more, on a new database
+        return SaveOutcome.NOT_SAVED
+
+    def get_view(self) -> dict[str, Any]:
+        """The dashboard's saved view settings (sort, filter, selection, ...): key -> JSON value."""
+        connection = self._connection
+        if connection is None:
+            return {}
+        try:
+            found = connection.execute("SELECT key, value FROM view").fetchall()
+        except sqlite3.Error as error:
+            self._failed(error, "read")
+            return {}
+        view: dict[str, Any] = {}
+        for key, text in found:
+            with contextlib.suppress(ValueError, RecursionError, TypeError):
+                view[key] = json.loads(text)
+        return view
+
+    def set_view(self, values: Mapping[str, Any]) -> bool:
+        """Save view settings (a value of None deletes its key); False when nothing was saved."""
+        connection = self._connection
+        if self.read_only or connection is None:
+            return False
+        try:
+            encoded = [(key, None if v is None else json.dumps(v)) for key, v in values.items()]
+        except (ValueError, TypeError, RecursionError):
+            log.info("state database %s: a view setting is not JSON", self.path)
+            return False
+        try:
+            with self._transaction(connection):
+                for key, text in encoded:
+                    if text is None:
+                        connection.execute("DELETE FROM view WHERE key = ?", (key,))
+                    else:
+                        connection.execute(
+                            "INSERT INTO view (key, value) VALUES (?, ?) "
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                            (key, text),
+                        )
+        except sqlite3.Error as error:
+            self._failed(error, "save")
+            return False
+        return True
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def _follow(self) -> sqlite3.Connection | None:
+        """The connection; a reader also opens a database another program has made (or
+        replaced) since."""
+        if self.read_only and self._moved():
+            self.close()
+        if self._connection is None and self.read_only:
+            self._start()
+        return self._connection
+
+    def _moved(self) -> bool:
+        """Whether the file open is no longer the one at `path` (SQLite would go on writing
+        to a deleted file)."""
+        if self._connection is None:
+            return False
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            return True
+        return (found.st_dev, found.st_ino) != self._identity
+
+    def _start(self) -> None:
+        if self.read_only:
+            if self.path.exists():
+                try:
+                    self._connection = self._connect()
+                except _Empty:
+                    pass
+                except (_Unusable, sqlite3.Error, OSError) as error:
+                    self._report(f"{self._name()} cannot be read ({_reason(error)}).")
+            return
+        try:
+            self._connection = self._connect()
+        except (_Unusable, sqlite3.Error) as error:
+            if not _is_the_file(error):
+                self._unavailable(error)
+                return
+            self._replace(_reason(error))
+        except OSError as error:
+            self._unavailable(error)
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            uri = self.path.absolute().as_uri() + "?mode=ro"
+            connection = sqlite3.connect(uri, uri=True, timeout=OPEN_TIMEOUT, isolation_level=None)
+        else:
+            try:
+                make_private_folder(self.path.parent)
+            except OSError as error:
+                raise OSError(
+                    error.errno, f"its folder cannot be made: {error.strerror}", error.filename
+                ) from None
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            connection = sqlite3.connect(self.path, timeout=OPEN_TIMEOUT, isolation_level=None)
+        try:
+            if not self.read_only:
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.execute(f"PRAGMA journal_size_limit = {_WAL_LIMIT}")
+            self._check_schema(connection)
+            connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            self._data_version = int(connection.execute("PRAGMA data_version").fetchone()[0])
+            found = os.stat(self.path)
+            self._identity = (found.st_dev, found.st_ino)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _check_schema(self, connection: sqlite3.Connection) -> None:
+        version = _user_version(connection)
+        if version == 0 and not self.read_only:
+            with self._transaction(connection):
+                if _user_version(connection) == 0:  # not made by another program meanwhile
+                    if connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                        raise _Unusable("it holds tables reap-tui did not make")
+                    for statement in _SCHEMA:
+                        connection.execute(statement)
+            version = _user_version(connection)
+        if version == 0 and self.read_only:
+            raise _Empty
+        if version != SCHEMA_VERSION:
+            raise _Unusable(
+                f"its schema version is {version}, this reap-tui reads version {SCHEMA_VERSION}"
+                + (" (was it written by a newer reap-tui?)" if version > SCHEMA_VERSION else "")
+            )
+        try:
+            connection.execute(f"SELECT {_COLUMNS} FROM batch_state LIMIT 0")
+            connection.execute("SELECT key, value FROM view LIMIT 0")
+            _generation(connection)
+        except sqlite3.Error as error:
+            raise _Unusable(f"its tables are not reap-tui's ({error})") from None
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _encode(self, row: StateRow) -> str | None:
+        try:
+            return json.dumps(row.record, ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, TypeError, RecursionError) as error:
+            log.info("state database %s: %s not saved: %s", self.path, row.batch_id, error)
+            return None
+
+    def _write(
+        self, connection: sqlite3.Connection, encoded: list[tuple[StateRow, str]], forget: list[str]
+    ) -> bool:
+        now = self._clock.now()
+        try:
+            with self._transaction(connection):
+                generation = _generation(connection) + 1
+                connection.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'generation'", (generation,)
+                )
+                connection.executemany(
+                    _UPSERT,
+                    [
+                        (row.batch_id, row.base_url, row.checked_at, now, generation, text)
+                        for row, text in encoded
+                    ],
+                )
+                connection.executemany(
+                    "DELETE FROM batch_state WHERE batch_id = ?", [(b,) for b in forget]
+                )
+        except sqlite3.Error as error:
+            self._failed(error, "save")
+            return False
+        self.generation = generation
+        self._busy_since = None
+        self._told = None
+        return True
+
+    @contextlib.contextmanager
+    def _transaction(self, connection: sqlite3.Connection) -> Iterator[None]:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _reading(self, connection: sqlite3.Connection) -> Iterator[None]:
+        connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("COMMIT")
+
+    # -- trouble -------------------------------------------------------------------------------
+
+    def _failed(self, error: sqlite3.Error, doing: str) -> None:
+        """After a statement failed: decide whether the file is to blame (replace it), it was
+        moved away (open a new one), or the cause is elsewhere (keep it, say so once)."""
+        code = getattr(error, "sqlite_errorcode", None)
+        primary = None if code is None else code & 0xFF
+        if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            now = self._clock.now()
+            if self._busy_since is None:
+                self._busy_since = now
+            if now - self._busy_since < LOCKED_FOR_EVER or self.read_only:
+                self._report(
+                    f"{self._name()} is locked by another program; the last known states "
+                    "will be saved when it lets go."
+                )
+                return
+            self._busy_since = None
+            error_text = f"locked by another program for more than {LOCKED_FOR_EVER:.0f} s"
+        elif code == _SQLITE_READONLY_DBMOVED:
+            self.close()  # deleted or renamed while open: the next save makes a new one
+            return
+        elif primary in _NOT_THE_FILE or self.read_only:
+            self._report(f"{self._name()} could not be {doing}: {error}.")
+            return
+        else:
+            error_text = str(error)
+        self.close()
+        if not self.read_only:
+            self._replace(error_text)
+
+    def _replace(self, reason: str) -> None:
+        self.close()
+        try:
+            moved_to = self._move_aside()
+        except OSError as error:
+            self._unavailable(error)
+            return
+        try:
+            self._connection = self._connect()
+        except (_Unusable, sqlite3.Error, OSError) as error:
+            self._unavailable(error)
+            return
+        where = f"it was moved to {moved_to}" if moved_to else "it was gone"
+        self._report(
+            f"{self._name()} could not be read ({reason}): {where} and a new one was started. "
+            "Only the last known states were lost: every batch is still watched and is "
+            "checked again."
+        )
+
+    def _move_aside(self) -> Path | None:
+        """Rename the file and its side files to `<name>.corrupt-<UTC time>[-n]`."""
+        if not self.path.exists():
+            return None
+        stamp = to_datetime(self._clock.now()).strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        suffix = 1
+        while target.exists():
+            suffix += 1
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{suffix}")
+        # The side files first: a fresh database must never meet the old one's write-ahead log.
+        for side in _SIDE_FILES:
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(f"{self.path}{side}", f"{target}{side}")
+        os.rename(self.path, target)
+        return target
+
+    def _unavailable(self, error: BaseException) -> None:
+        self.close()
+        self._report(
+            f"{self._name()} cannot be used ({_reason(error)}): the last known states are not "
+            "saved until it can be. Every batch is still watched."
+        )
+
+    def _report(self, problem: str) -> None:
+        log.info("%s", problem)
+        if problem != self._told:
+            self._told = problem
+            self._problem = problem
+
+    def _name(self) -> str:
+        return f"The state database {self.path}"
+
+
+def _user_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _generation(connection: sqlite3.Connection) -> int:
+    found = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    if found is None or type(found[0]) is not int:
+        raise sqlite3.DatabaseError("meta.generation is missing")
+    return int(found[0])
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _json_object(text: object) -> dict[str, Any] | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _is_the_file(error: BaseException) -> bool:
+    if isinstance(error, _Unusable):
+        return True
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is None or (code & 0xFF) not in _NOT_THE_FILE
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror or error}{where}"
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return f"locked by another program for more than {OPEN_TIMEOUT:.0f} s"
+    return str(error)
