@@ -353,11 +353,11 @@ class StateDB:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             connection = sqlite3.connect(self.path, timeout=OPEN_TIMEOUT, isolation_level=None)
         try:
+            self._check_schema(connection)  # first: a file that is not ours is left as it was
             if not self.read_only:
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("PRAGMA synchronous = NORMAL")
                 connection.execute(f"PRAGMA journal_size_limit = {_WAL_LIMIT}")
-            self._check_schema(connection)
             connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             self._data_version = int(connection.execute("PRAGMA data_version").fetchone()[0])
             found = os.stat(self.path)
