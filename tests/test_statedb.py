@@ -3,6 +3,8 @@ only what it cached (moved aside, told once, replaced), never a batch or an exce
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
 import sqlite3
 import stat
@@ -14,8 +16,9 @@ import pytest
 from reap_tui.clock import FakeClock
 from reap_tui.engine.saved_states import SavedStates
 from reap_tui.engine.state import BatchState, Phase
-from reap_tui.store import WatchList
+from reap_tui.store import Entry, WatchList
 from reap_tui.store import statedb as statedb_module
+from reap_tui.store.model import Source
 from reap_tui.store.statedb import SaveOutcome, StateDB, StateRow, state_db_path
 
 from .conftest import START
@@ -304,3 +307,69 @@ def test_unreadable_rows_are_skipped(path: Path, opened: Callable[..., StateDB])
         connection.execute("UPDATE batch_state SET record = '[1, 2' WHERE batch_id = ?", (B,))
     connection.close()
     assert values(db) == {A: 1}
+
+
+def polling(batch_id: str, checked_at: float) -> BatchState:
+    return BatchState(batch_id, phase=Phase.POLLING, checks_made=4, last_checked_at=checked_at)
+
+
+def test_a_restart_rewrites_no_state_until_it_changes(tmp_path: Path, clock: FakeClock) -> None:
+    listing = tmp_path / "watchlist.toml"
+    WatchList.open(listing, clock).add_many(
+        [Entry(b, START, Source.MANUAL, "sandbox", URL) for b in ids(100)]
+    )
+    first = SavedStates.open(WatchList.open(listing, clock), clock, URL)
+    states = {batch_id: polling(batch_id, START) for batch_id in ids(100)}
+    first.changed(states)
+    assert first.save(states)
+    first.close()
+
+    watchlist = WatchList.open(listing, clock)
+    again = SavedStates.open(watchlist, clock, URL)
+    generation = again.db.generation
+    restored = {entry.batch_id: again.initial_state(entry) for entry in watchlist.entries}
+    assert {s.phase for s in restored.values()} == {Phase.WAITING_FIRST_CHECK}
+    # What the pollers publish at start: their next check planned, nothing seen.
+    published = {b: dataclasses.replace(s, next_check_at=START + 30) for b, s in restored.items()}
+    again.changed(published)
+    assert again.save(published)
+    assert again.db.generation == generation, "nothing written"
+
+    published[A] = dataclasses.replace(published[A], checks_made=5, last_checked_at=START + 40)
+    again.changed([A])
+    assert again.save(published)
+    assert sorted(again.db.read(since=generation)) == [A]
+    again.close()
+
+
+def test_a_timed_save_writes_at_most_its_limit_and_the_rest_next_time(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    listing = tmp_path / "watchlist.toml"
+    saved = SavedStates.open(WatchList.open(listing, clock), clock, URL)
+    states = {batch_id: polling(batch_id, START) for batch_id in ids(25)}
+    saved.changed(states)
+    written = []
+    for _ in range(3):
+        generation = saved.db.generation
+        assert saved.save(states, limit=10)
+        written.append(len(saved.db.read(since=generation)))
+    assert written == [10, 10, 5]
+    saved.close()
+
+
+def test_a_fifo_where_the_database_should_be_hangs_nothing(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    listing = tmp_path / "watchlist.toml"
+    WatchList.open(listing, clock).add(A, environment="sandbox", base_url=URL)
+    os.mkfifo(state_db_path(listing))
+    reader = StateDB.open(state_db_path(listing), clock, read_only=True)
+    assert reader.read() == {}
+    problem = reader.take_problem()
+    assert problem is not None and "not a regular file" in problem
+    saved = SavedStates.open(WatchList.open(listing, clock), clock, URL)
+    problem = saved.take_problem()
+    assert problem is not None and "not a regular file" in problem
+    assert saved.initial_state(WatchList.open(listing, clock).entries[0]) == BatchState(A)
+    saved.close()

@@ -35,6 +35,9 @@ class SavedStates:
             batch_id: row.record for batch_id, row in rows.items() if row.base_url == base_url
         }
         self._unsaved: set[str] = set()
+        # States made at start-up from a saved record, and (once compared) their records.
+        self._initial: dict[str, BatchState] = {}
+        self._restored: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def open(cls, watchlist: WatchList, clock: Clock, base_url: str) -> SavedStates:
@@ -48,50 +51,72 @@ class SavedStates:
 
     def initial_state(self, entry: Entry) -> BatchState:
         row = self._rows.get(entry.batch_id)
-        record = row.record if row is not None and row.base_url == entry.base_url else None
-        return initial_state(entry, record)
+        if row is None or row.base_url != entry.base_url:
+            return initial_state(entry)
+        state = initial_state(entry, row.record)
+        if entry.base_url == self._base_url:
+            self._initial[entry.batch_id] = state
+        return state
 
     def changed(self, batch_ids: Iterable[str]) -> None:
         """These batches' states changed (or they stopped being watched): save at the next
         `save()`."""
         self._unsaved.update(batch_ids)
 
-    def save(self, states: Mapping[str, BatchState]) -> bool:
-        """Write the noted states that differ from what was last written and forget the noted
-        batches no longer in `states`, in one transaction; False if they could not be written
-        (they are kept for the next call, and `db.trouble` says why)."""
-        outcome = self._write_noted(states)
+    def save(self, states: Mapping[str, BatchState], *, limit: int | None = None) -> bool:
+        """Write the noted states that differ from what was last written (at most `limit` of
+        them: the others wait for the next call) and forget the noted batches no longer in
+        `states`, in one transaction. False if they could not be written: they are kept for
+        the next call, and `db.trouble` says why."""
+        outcome = self._write_noted(states, limit)
         if outcome is SaveOutcome.RESET:
             # A new, empty database: every state must be written again.
             self._unsaved = set(states)
-            outcome = self._write_noted(states)
+            outcome = self._write_noted(states, limit)
         return outcome is not SaveOutcome.NOT_SAVED
 
-    def _write_noted(self, states: Mapping[str, BatchState]) -> SaveOutcome:
+    def _write_noted(self, states: Mapping[str, BatchState], limit: int | None) -> SaveOutcome:
         rows: list[StateRow] = []
         forget: list[str] = []
+        examined: list[str] = []
         for batch_id in self._unsaved:
+            if limit is not None and len(rows) >= limit:
+                break
+            examined.append(batch_id)
             state = states.get(batch_id)
             if state is None:
                 forget.append(batch_id)
                 continue
             record = record_of(state)
-            if self._saved.get(batch_id) != record:
+            if record != self._saved.get(batch_id) and not self._as_restored(batch_id, record):
                 rows.append(StateRow(batch_id, self._base_url, state.last_checked_at, record))
-        if not rows and not forget:
-            self._unsaved.clear()
-            return SaveOutcome.SAVED
-        outcome = self.db.save(rows, forget)
-        self._note_problem()
-        if outcome is SaveOutcome.NOT_SAVED:
-            return outcome
-        if outcome is SaveOutcome.RESET:
-            self._saved.clear()
-        self._unsaved.clear()
+        outcome = SaveOutcome.SAVED
+        if rows or forget:
+            outcome = self.db.save(rows, forget)
+            self._note_problem()
+            if outcome is SaveOutcome.NOT_SAVED:
+                return outcome
+            if outcome is SaveOutcome.RESET:
+                self._saved.clear()
+                self._initial.clear()
+                self._restored.clear()
+        self._unsaved.difference_update(examined)
         for batch_id in forget:
             self._saved.pop(batch_id, None)
-        self._saved.update((row.batch_id, row.record) for row in rows)
+        for row in rows:
+            self._saved[row.batch_id] = row.record
+        for batch_id in (*forget, *(row.batch_id for row in rows)):
+            self._initial.pop(batch_id, None)
+            self._restored.pop(batch_id, None)
         return outcome
+
+    def _as_restored(self, batch_id: str, record: dict[str, Any]) -> bool:
+        """Whether `record` is what start-up made of the saved one (a polling batch comes back
+        waiting for its first check): nothing new to write."""
+        initial = self._initial.pop(batch_id, None)
+        if initial is not None:
+            self._restored[batch_id] = record_of(initial)
+        return self._restored.get(batch_id) == record
 
     def take_problem(self) -> str | None:
         self._note_problem()

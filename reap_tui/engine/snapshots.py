@@ -14,8 +14,11 @@ server's offset had them, times of this program are clock seconds)::
                  "httpStatus": 500, "code": ..., "message": ..., "parameter": ...,
                  "contentType": ..., "bodyExcerpt": ..., "retryAfter": ..., "detail": ...},
      "firstCheckAt": ..., "checksMade": 3, "stopReason": "...",
-     "history": [[at, processed, failed], ...],
-     "checks": [{"at": ..., "httpStatus": 200, "outcome": "in_progress", "manual": false}]}
+     "history": {"at": [...], "processed": [...], "failed": [...]},
+     "checks": {"at": [...], "httpStatus": [...], "outcome": [...], "manual": [...]}}
+
+(History and checks are kept as columns: at 10,000 batches they are most of what start-up
+reads, and a column is checked at C speed.)
 
 Reading is strict and never raises: a record that is not format 1 or has a field of the
 wrong type or size (old, hand-made, hostile) is no record at all. Keys it does not know are
@@ -72,6 +75,7 @@ _FAILURE_TEXTS = {
     "parameter": "parameter",
     "contentType": "content_type",
 }
+_NUMBER = (int, float)  # JSON numbers; `type(x) in` leaves out bool
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
@@ -118,12 +122,20 @@ def record_of(state: BatchState) -> dict[str, Any]:
     if state.stop_reason:
         record["stopReason"] = state.stop_reason
     if state.history:
-        record["history"] = [[p.at, p.processed, p.failed] for p in state.history]
+        history = state.history
+        record["history"] = {
+            "at": [p.at for p in history],
+            "processed": [p.processed for p in history],
+            "failed": [p.failed for p in history],
+        }
     if state.recent_checks:
-        record["checks"] = [
-            {"at": c.at, "httpStatus": c.http_status, "outcome": c.outcome, "manual": c.manual}
-            for c in state.recent_checks
-        ]
+        checks = state.recent_checks
+        record["checks"] = {
+            "at": [c.at for c in checks],
+            "httpStatus": [c.http_status for c in checks],
+            "outcome": [c.outcome for c in checks],
+            "manual": [c.manual for c in checks],
+        }
     return record
 
 
@@ -185,19 +197,21 @@ def saved_state(batch_id: str, record: object) -> BatchState | None:
     try:
         reader = _Reader(record)
         snapshot = _snapshot(reader)
-        state = _state_of(batch_id, snapshot, reader.list("errors", ERRORS_LIMIT) or [], reader)
         failure = reader.get("failure", dict)
-        changes: dict[str, Any] = {
+        clock_times: dict[str, Any] = {
             name: reader.clock_time(key) for key, name in _CLOCK_TIMES.items()
         }
-        return dataclasses.replace(
-            state,
+        return BatchState(
+            batch_id=batch_id,
+            phase=snapshot.phase,
+            status=_status_of(batch_id, snapshot, reader),
             failure=None if failure is None else _failure(_Reader(failure)),
             checks_made=reader.count("checksMade", minimum=0) or 0,
+            last_checked_at=snapshot.checked_at,
+            history=_history(reader.get("history", dict)),
+            recent_checks=_checks(reader.get("checks", dict)),
             stop_reason=reader.text("stopReason") or "",
-            history=_history(reader.list("history", HISTORY_LIMIT)),
-            recent_checks=_checks(reader.list("checks", RECENT_CHECKS_LIMIT)),
-            **changes,
+            **clock_times,
         )
     except _Unreadable:
         return None
@@ -213,17 +227,23 @@ def initial_state(entry: Entry, record: object = None) -> BatchState:
     """
     saved = None if record is None else saved_state(entry.batch_id, record)
     if saved is None and entry.snapshot is not None:
-        saved = _state_of(entry.batch_id, entry.snapshot, [], None)
+        snapshot = entry.snapshot
+        saved = BatchState(
+            batch_id=entry.batch_id,
+            phase=snapshot.phase,
+            status=_status_of(entry.batch_id, snapshot, None),
+            last_checked_at=snapshot.checked_at,
+        )
     if saved is None:
         return BatchState(batch_id=entry.batch_id, label=entry.label, uploaded_at=entry.uploaded_at)
-    restored = dataclasses.replace(
-        saved, label=entry.label, uploaded_at=entry.uploaded_at, next_check_at=None
-    )
+    changes: dict[str, Any] = {
+        "label": entry.label,
+        "uploaded_at": entry.uploaded_at,
+        "next_check_at": None,
+    }
     if saved.phase in _RESTART_AS_NEW or saved.phase is Phase.WAITING_FIRST_CHECK:
-        restored = dataclasses.replace(
-            restored, phase=Phase.WAITING_FIRST_CHECK, first_check_at=None, stop_reason=""
-        )
-    return restored
+        changes.update(phase=Phase.WAITING_FIRST_CHECK, first_check_at=None, stop_reason="")
+    return dataclasses.replace(saved, **changes)
 
 
 def _snapshot(reader: _Reader) -> Snapshot:
@@ -239,20 +259,8 @@ def _snapshot(reader: _Reader) -> Snapshot:
     )
 
 
-def _state_of(
-    batch_id: str, snapshot: Snapshot, errors: list[Any], reader: _Reader | None
-) -> BatchState:
-    return BatchState(
-        batch_id=batch_id,
-        phase=snapshot.phase,
-        status=_status_of(batch_id, snapshot, errors, reader),
-        last_checked_at=snapshot.checked_at,
-    )
-
-
-def _status_of(
-    batch_id: str, snapshot: Snapshot, errors: list[Any], reader: _Reader | None
-) -> BatchStatus | None:
+def _status_of(batch_id: str, snapshot: Snapshot, reader: _Reader | None) -> BatchStatus | None:
+    """The last answer, if the record (or old snapshot: no `reader`) has every required field."""
     if (
         snapshot.status is None
         or snapshot.total_records is None
@@ -262,6 +270,12 @@ def _status_of(
         or snapshot.updated_at is None
     ):
         return None
+    errors = None if reader is None else reader.list("errors", ERRORS_LIMIT)
+    anomalies = None if reader is None else reader.list("anomalies", ANOMALIES_LIMIT)
+    if anomalies is not None and not all(
+        isinstance(a, str) and len(a) <= TEXT_LIMIT for a in anomalies
+    ):
+        raise _Unreadable
     status = BatchStatus(
         batch_id=batch_id,
         status=BatchStatusValue.from_wire(snapshot.status),
@@ -272,15 +286,13 @@ def _status_of(
         updated_at=snapshot.updated_at,
         started_at=snapshot.started_at,
         completed_at=snapshot.completed_at,
-        summary=Summary(successful_records=snapshot.successful_records or 0, errors=tuple(errors)),
+        summary=Summary(snapshot.successful_records or 0, tuple(errors or ())),
+        # As seen: it may hold what only a comparison with an earlier answer could find.
+        anomalies=tuple(anomalies or ()),
     )
-    anomalies = None if reader is None else reader.list("anomalies", ANOMALIES_LIMIT)
     if anomalies is None:
         return dataclasses.replace(status, anomalies=find_anomalies(status))
-    if not all(isinstance(a, str) and len(a) <= TEXT_LIMIT for a in anomalies):
-        raise _Unreadable
-    # As seen: it may hold what only a comparison with an earlier answer could find.
-    return dataclasses.replace(status, anomalies=tuple(anomalies))
+    return status
 
 
 def _failure(reader: _Reader) -> ApiFailure:
@@ -297,32 +309,59 @@ def _failure(reader: _Reader) -> ApiFailure:
     )
 
 
-def _history(items: list[Any] | None) -> tuple[Progress, ...]:
-    progress = []
-    for item in items or ():
-        if not (isinstance(item, list) and len(item) == 3):
-            raise _Unreadable
-        at, processed, failed = item
-        progress.append(Progress(_finite(at), _whole(processed), _whole(failed)))
-    return tuple(progress)
+def _history(columns: dict[str, Any] | None) -> tuple[Progress, ...]:
+    if columns is None:
+        return ()
+    at, processed, failed = _columns(columns, ("at", "processed", "failed"), HISTORY_LIMIT)
+    _typed(at, _NUMBER)
+    _typed(processed, (int,))
+    _typed(failed, (int,))
+    return tuple(map(Progress, _finite_all(at), processed, failed))
 
 
-def _checks(items: list[Any] | None) -> tuple[CheckRecord, ...]:
-    checks = []
-    for item in items or ():
-        reader = _Reader(item)
-        at = reader.clock_time("at")
-        if at is None:
+def _checks(columns: dict[str, Any] | None) -> tuple[CheckRecord, ...]:
+    if columns is None:
+        return ()
+    names = ("at", "httpStatus", "outcome", "manual")
+    at, http_status, outcome, manual = _columns(columns, names, RECENT_CHECKS_LIMIT)
+    _typed(at, _NUMBER)
+    _typed(http_status, (int, type(None)))
+    _typed(outcome, (str,))
+    _typed(manual, (bool,))
+    if any(status is not None and status < 0 for status in http_status):
+        raise _Unreadable
+    if any(len(text) > TEXT_LIMIT for text in outcome):
+        raise _Unreadable
+    return tuple(map(CheckRecord, _finite_all(at), http_status, outcome, manual))
+
+
+def _columns(columns: dict[str, Any], names: tuple[str, ...], limit: int) -> list[list[Any]]:
+    """Lists of one length, at most `limit`, under `names` (other keys are a later version's)."""
+    found: list[list[Any]] = []
+    for name in names:
+        column = columns.get(name)
+        if type(column) is not list:
             raise _Unreadable
-        checks.append(
-            CheckRecord(
-                at=at,
-                http_status=reader.count("httpStatus", minimum=0),
-                outcome=reader.text("outcome") or "",
-                manual=reader.get("manual", bool) or False,
-            )
-        )
-    return tuple(checks)
+        found.append(column)
+    lengths = {len(column) for column in found}
+    if len(lengths) != 1 or lengths.pop() > limit:
+        raise _Unreadable
+    return found
+
+
+def _typed(column: list[Any], kinds: tuple[type, ...]) -> None:
+    if not set(map(type, column)) <= set(kinds):  # `type`, not isinstance: True is no count
+        raise _Unreadable
+
+
+def _finite_all(numbers: list[float]) -> list[float]:
+    try:
+        floats = list(map(float, numbers))
+    except OverflowError:
+        raise _Unreadable from None
+    if not all(map(math.isfinite, floats)):
+        raise _Unreadable
+    return floats
 
 
 class _Reader:

@@ -32,10 +32,12 @@ defines them.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -323,6 +325,7 @@ class StateDB:
         if self.read_only:
             if self.path.exists():
                 try:
+                    _check_regular(self.path)
                     self._connection = self._connect()
                 except _Empty:
                     pass
@@ -350,7 +353,9 @@ class StateDB:
                 raise OSError(
                     error.errno, f"its folder cannot be made: {error.strerror}", error.filename
                 ) from None
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            _check_regular(self.path)
+            # Non-blocking: a FIFO put there since the check fails at once instead of hanging.
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o600))
             connection = sqlite3.connect(self.path, timeout=OPEN_TIMEOUT, isolation_level=None)
         try:
             self._check_schema(connection)  # first: a file that is not ours is left as it was
@@ -532,6 +537,16 @@ class StateDB:
 
     def _name(self) -> str:
         return f"The state database {self.path}"
+
+
+def _check_regular(path: Path) -> None:
+    """A FIFO or device would hang or feed SQLite; a folder cannot be opened as a file."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(found.st_mode):
+        raise OSError(errno.EINVAL, "it is not a regular file", str(path))
 
 
 def _user_version(connection: sqlite3.Connection) -> int:

@@ -45,6 +45,7 @@ from reap_tui.tui.upload_screen import UploadScreen, UploadTarget
 FLUSH_INTERVAL = 0.25
 TICK_INTERVAL = 1.0
 STATE_SAVE_INTERVAL = 3.0
+STATE_SAVE_ROWS = 500  # at most per timed save, so one pauses the screen briefly; at quit: all
 
 EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
 T = TypeVar("T")
@@ -264,7 +265,7 @@ class DashboardApp(App[None]):
 
     def _save_states(self) -> None:
         if self._saved_states is not None:
-            self._saved_states.save(self._states)
+            self._saved_states.save(self._states, limit=STATE_SAVE_ROWS)
             self._tell_state_problem()
 
     def _tell_state_problem(self) -> None:
