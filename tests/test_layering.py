@@ -22,6 +22,8 @@ import pytest
         "reap_tui.engine.snapshots",
         "reap_tui.engine.saved_states",
         "reap_tui.store.statedb",
+        "reap_tui.store.statedb_file",
+        "reap_tui.engine.json_reader",
         "reap_tui.commands.list_batches",
         "reap_tui.headless",
         "reap_tui.sandbox",

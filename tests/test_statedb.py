@@ -373,3 +373,19 @@ def test_a_fifo_where_the_database_should_be_hangs_nothing(
     assert problem is not None and "not a regular file" in problem
     assert saved.initial_state(WatchList.open(listing, clock).entries[0]) == BatchState(A)
     saved.close()
+
+
+def test_a_reader_follows_a_database_replaced_under_it(
+    path: Path, opened: Callable[..., StateDB]
+) -> None:
+    first = opened()
+    first.save([row(A, START, 1)])
+    reader = opened(read_only=True)
+    assert values(reader) == {A: 1}
+    reader.changed()
+    first.close()
+    for file in path.parent.iterdir():
+        file.unlink()
+    opened().save([row(B, START, 2)])
+    assert reader.changed()
+    assert values(reader) == {B: 2}

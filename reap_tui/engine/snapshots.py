@@ -29,15 +29,19 @@ it here (see `_CLOCK_TIMES` for the simple case).
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, TypeVar
+from datetime import UTC
+from typing import Any
 
 from reap_tui.api.errors import ApiFailure, FailureKind
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary, find_anomalies
-from reap_tui.api.parser import parse_timestamp
+from reap_tui.engine.json_reader import (
+    TEXT_LIMIT,
+    Reader,
+    Unreadable,
+    columns,
+    finite_all,
+    typed,
+)
 from reap_tui.engine.state import (
     HISTORY_LIMIT,
     RECENT_CHECKS_LIMIT,
@@ -51,7 +55,6 @@ from reap_tui.store.model import Entry, Snapshot
 RECORD_FORMAT = 1
 ERRORS_LIMIT = 1000  # summary.errors items kept of an answer
 ANOMALIES_LIMIT = 100
-TEXT_LIMIT = 4000  # characters of any one saved text (a body excerpt is at most ~1,200)
 
 # Stopped for a reason a restart may have cured (a new key, a new run): check again.
 _RESTART_AS_NEW = (Phase.AUTH_REQUIRED, Phase.STOPPED, Phase.POLLING)
@@ -75,9 +78,6 @@ _FAILURE_TEXTS = {
     "parameter": "parameter",
     "contentType": "content_type",
 }
-_NUMBER = (int, float)  # JSON numbers; `type(x) in` leaves out bool
-T = TypeVar("T")
-E = TypeVar("E", bound=StrEnum)
 
 
 # -- BatchState -> record ---------------------------------------------------------------------
@@ -180,32 +180,28 @@ def _failure_record(failure: ApiFailure) -> dict[str, Any]:
 # -- record -> BatchState ---------------------------------------------------------------------
 
 
-class _Unreadable(Exception):
-    pass
-
-
 def last_known(record: object) -> Snapshot | None:
     """The fields `reap-tui list` shows of a record, or None for a record it cannot read."""
     try:
-        return _snapshot(_Reader(record))
-    except _Unreadable:
+        return _snapshot(Reader(record))
+    except Unreadable:
         return None
 
 
 def saved_state(batch_id: str, record: object) -> BatchState | None:
     """The state a record holds, exactly as it was saved, or None for a record it cannot read."""
     try:
-        reader = _Reader(record)
+        reader = Reader(record)
         snapshot = _snapshot(reader)
         failure = reader.get("failure", dict)
         clock_times: dict[str, Any] = {
-            name: reader.clock_time(key) for key, name in _CLOCK_TIMES.items()
+            name: reader.number(key) for key, name in _CLOCK_TIMES.items()
         }
         return BatchState(
             batch_id=batch_id,
             phase=snapshot.phase,
             status=_status_of(batch_id, snapshot, reader),
-            failure=None if failure is None else _failure(_Reader(failure)),
+            failure=None if failure is None else _failure(Reader(failure)),
             checks_made=reader.count("checksMade", minimum=0) or 0,
             last_checked_at=snapshot.checked_at,
             history=_history(reader.get("history", dict)),
@@ -213,7 +209,7 @@ def saved_state(batch_id: str, record: object) -> BatchState | None:
             stop_reason=reader.text("stopReason") or "",
             **clock_times,
         )
-    except _Unreadable:
+    except Unreadable:
         return None
 
 
@@ -246,20 +242,20 @@ def initial_state(entry: Entry, record: object = None) -> BatchState:
     return dataclasses.replace(saved, **changes)
 
 
-def _snapshot(reader: _Reader) -> Snapshot:
+def _snapshot(reader: Reader) -> Snapshot:
     if reader.get("format", int) != RECORD_FORMAT:
-        raise _Unreadable
+        raise Unreadable
     fields: dict[str, Any] = {name: reader.count(key) for key, name in _COUNTS.items()}
     fields.update({name: reader.server_time(key) for key, name in _SERVER_TIMES.items()})
     return Snapshot(
-        phase=_choice(Phase, reader.get("phase", str)),
+        phase=reader.choice("phase", Phase),
         status=reader.text("status"),
-        checked_at=reader.clock_time("checkedAt"),
+        checked_at=reader.number("checkedAt"),
         **fields,
     )
 
 
-def _status_of(batch_id: str, snapshot: Snapshot, reader: _Reader | None) -> BatchStatus | None:
+def _status_of(batch_id: str, snapshot: Snapshot, reader: Reader | None) -> BatchStatus | None:
     """The last answer, if the record (or old snapshot: no `reader`) has every required field."""
     if (
         snapshot.status is None
@@ -275,7 +271,7 @@ def _status_of(batch_id: str, snapshot: Snapshot, reader: _Reader | None) -> Bat
     if anomalies is not None and not all(
         isinstance(a, str) and len(a) <= TEXT_LIMIT for a in anomalies
     ):
-        raise _Unreadable
+        raise Unreadable
     status = BatchStatus(
         batch_id=batch_id,
         status=BatchStatusValue.from_wire(snapshot.status),
@@ -295,9 +291,9 @@ def _status_of(batch_id: str, snapshot: Snapshot, reader: _Reader | None) -> Bat
     return status
 
 
-def _failure(reader: _Reader) -> ApiFailure:
+def _failure(reader: Reader) -> ApiFailure:
     return ApiFailure(
-        kind=_choice(FailureKind, reader.get("kind", str)),
+        kind=reader.choice("kind", FailureKind),
         title=reader.text("title") or "",
         meaning=reader.text("meaning") or "",
         action=reader.text("action") or "",
@@ -309,131 +305,25 @@ def _failure(reader: _Reader) -> ApiFailure:
     )
 
 
-def _history(columns: dict[str, Any] | None) -> tuple[Progress, ...]:
-    if columns is None:
+def _history(table: dict[str, Any] | None) -> tuple[Progress, ...]:
+    if table is None:
         return ()
-    at, processed, failed = _columns(columns, ("at", "processed", "failed"), HISTORY_LIMIT)
-    _typed(at, _NUMBER)
-    _typed(processed, (int,))
-    _typed(failed, (int,))
-    return tuple(map(Progress, _finite_all(at), processed, failed))
+    at, processed, failed = columns(table, ("at", "processed", "failed"), HISTORY_LIMIT)
+    typed(processed, (int,))
+    typed(failed, (int,))
+    return tuple(map(Progress, finite_all(at), processed, failed))
 
 
-def _checks(columns: dict[str, Any] | None) -> tuple[CheckRecord, ...]:
-    if columns is None:
+def _checks(table: dict[str, Any] | None) -> tuple[CheckRecord, ...]:
+    if table is None:
         return ()
     names = ("at", "httpStatus", "outcome", "manual")
-    at, http_status, outcome, manual = _columns(columns, names, RECENT_CHECKS_LIMIT)
-    _typed(at, _NUMBER)
-    _typed(http_status, (int, type(None)))
-    _typed(outcome, (str,))
-    _typed(manual, (bool,))
+    at, http_status, outcome, manual = columns(table, names, RECENT_CHECKS_LIMIT)
+    typed(http_status, (int, type(None)))
+    typed(outcome, (str,))
+    typed(manual, (bool,))
     if any(status is not None and status < 0 for status in http_status):
-        raise _Unreadable
+        raise Unreadable
     if any(len(text) > TEXT_LIMIT for text in outcome):
-        raise _Unreadable
-    return tuple(map(CheckRecord, _finite_all(at), http_status, outcome, manual))
-
-
-def _columns(columns: dict[str, Any], names: tuple[str, ...], limit: int) -> list[list[Any]]:
-    """Lists of one length, at most `limit`, under `names` (other keys are a later version's)."""
-    found: list[list[Any]] = []
-    for name in names:
-        column = columns.get(name)
-        if type(column) is not list:
-            raise _Unreadable
-        found.append(column)
-    lengths = {len(column) for column in found}
-    if len(lengths) != 1 or lengths.pop() > limit:
-        raise _Unreadable
-    return found
-
-
-def _typed(column: list[Any], kinds: tuple[type, ...]) -> None:
-    if not set(map(type, column)) <= set(kinds):  # `type`, not isinstance: True is no count
-        raise _Unreadable
-
-
-def _finite_all(numbers: list[float]) -> list[float]:
-    try:
-        floats = list(map(float, numbers))
-    except OverflowError:
-        raise _Unreadable from None
-    if not all(map(math.isfinite, floats)):
-        raise _Unreadable
-    return floats
-
-
-class _Reader:
-    """Typed, bounded access to one JSON object's keys; anything else is `_Unreadable`."""
-
-    def __init__(self, value: object) -> None:
-        if not isinstance(value, Mapping):
-            raise _Unreadable
-        self._values: Mapping[str, Any] = value
-
-    def get(self, key: str, kind: type[T]) -> T | None:
-        value = self._values.get(key)
-        if value is None:
-            return None
-        if type(value) is not kind:  # `type`, not isinstance: True is not a count
-            raise _Unreadable
-        return value
-
-    def text(self, key: str) -> str | None:
-        value = self.get(key, str)
-        if value is not None and len(value) > TEXT_LIMIT:
-            raise _Unreadable
-        return value
-
-    def count(self, key: str, minimum: int | None = None) -> int | None:
-        value = self.get(key, int)
-        if value is not None and (abs(value) > 2**53 or (minimum is not None and value < minimum)):
-            raise _Unreadable
-        return value
-
-    def number(self, key: str) -> float | None:
-        value = self._values.get(key)
-        return None if value is None else _finite(value)
-
-    def clock_time(self, key: str) -> float | None:
-        return self.number(key)
-
-    def server_time(self, key: str) -> datetime | None:
-        text = self.text(key)
-        if text is None:
-            return None
-        moment = parse_timestamp(text)
-        if moment is None:
-            raise _Unreadable
-        return moment
-
-    def list(self, key: str, limit: int) -> list[Any] | None:
-        items = self.get(key, list)
-        if items is not None and len(items) > limit:
-            raise _Unreadable
-        return items
-
-
-def _choice(choices: type[E], value: str | None) -> E:
-    if value not in {member.value for member in choices}:
-        raise _Unreadable
-    return choices(value)
-
-
-def _finite(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Unreadable
-    try:
-        number = float(value)
-    except OverflowError:
-        raise _Unreadable from None
-    if not math.isfinite(number):
-        raise _Unreadable
-    return number
-
-
-def _whole(value: object) -> int:
-    if type(value) is not int:
-        raise _Unreadable
-    return value
+        raise Unreadable
+    return tuple(map(CheckRecord, finite_all(at), http_status, outcome, manual))

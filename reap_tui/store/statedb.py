@@ -8,71 +8,55 @@ empty, and one that cannot be read is moved aside (`<name>.corrupt-<UTC time>`, 
 `-wal`/`-shm`), reported once, and replaced by a fresh one. Losing it costs only what is
 rebuilt by checking again, never a watched batch; no method raises for a database problem.
 
-Schema (`PRAGMA user_version` = 1)::
-
-    CREATE TABLE batch_state (
-        batch_id   TEXT PRIMARY KEY,      -- canonical lower-case UUID
-        base_url   TEXT NOT NULL,         -- the environment the state was seen on
-        checked_at REAL,                  -- clock seconds of the check it records: newer wins
-        written_at REAL NOT NULL,         -- clock seconds of the save that wrote it
-        generation INTEGER NOT NULL,      -- the number of that save (see `read(since=)`)
-        record     TEXT NOT NULL          -- a JSON object (see reap_tui.engine.snapshots)
-    );
-    CREATE INDEX batch_state_generation ON batch_state (generation);
-    CREATE TABLE view (key TEXT PRIMARY KEY, value TEXT NOT NULL);  -- JSON values
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);  -- 'generation'
-
 WAL mode lets other processes read while one writes: a reader sees each save whole or not at
 all. `synchronous = NORMAL`: in WAL mode a commit survives the writer being killed (it is in
 the OS's cache); only a power cut can lose the last few saves, never corrupt the file, and a
 lost save is only a cache entry. Records are JSON the store does not interpret; the engine
-defines them.
+defines them. The schema and the file's handling are in `statedb_file`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import logging
 import os
 import sqlite3
-import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from reap_tui.clock import Clock, to_datetime
+from reap_tui.clock import Clock
 from reap_tui.store.atomic import make_private_folder
+from reap_tui.store.statedb_file import (
+    COLUMNS,
+    Empty,
+    Unusable,
+    check_regular,
+    check_schema,
+    current_generation,
+    is_busy,
+    is_the_file,
+    json_object,
+    move_aside,
+    number_or_none,
+    reading,
+    reason,
+    transaction,
+    was_moved,
+)
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 2.0  # seconds a statement waits for another writer
 OPEN_TIMEOUT = 10.0  # at open: a database locked this long is "locked for ever"
 LOCKED_FOR_EVER = 60.0  # saves refused as locked for this long: the database is replaced
 _WAL_LIMIT = 8 * 1024 * 1024  # bytes the write-ahead log is truncated to after a checkpoint
 
-_SCHEMA = (
-    """CREATE TABLE batch_state (
-        batch_id TEXT PRIMARY KEY,
-        base_url TEXT NOT NULL,
-        checked_at REAL,
-        written_at REAL NOT NULL,
-        generation INTEGER NOT NULL,
-        record TEXT NOT NULL
-    )""",
-    "CREATE INDEX batch_state_generation ON batch_state (generation)",
-    "CREATE TABLE view (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    "INSERT INTO meta (key, value) VALUES ('generation', 0)",
-    f"PRAGMA user_version = {SCHEMA_VERSION}",
-)
-_COLUMNS = "batch_id, base_url, checked_at, written_at, generation, record"
 # A row is replaced unless the stored one records a later check of the same environment, so a
 # slower program never writes an older state over a newer one.
 _UPSERT = f"""
-    INSERT INTO batch_state ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+    INSERT INTO batch_state ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (batch_id) DO UPDATE SET
         base_url = excluded.base_url, checked_at = excluded.checked_at,
         written_at = excluded.written_at, generation = excluded.generation,
@@ -81,20 +65,7 @@ _UPSERT = f"""
         OR batch_state.checked_at IS NULL
         OR excluded.checked_at >= batch_state.checked_at
 """
-_SIDE_FILES = ("-wal", "-shm", "-journal")
 
-# SQLite's primary result codes that say the file is fine and the cause is elsewhere.
-_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOMEM = 3, 5, 6, 7
-_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
-_SQLITE_READONLY_DBMOVED = 1032  # the file was deleted or renamed while open
-_NOT_THE_FILE = {
-    _SQLITE_PERM,
-    _SQLITE_NOMEM,
-    _SQLITE_READONLY,
-    _SQLITE_IOERR,
-    _SQLITE_FULL,
-    _SQLITE_CANTOPEN,
-}
 
 log = logging.getLogger("reap_tui.store")
 
@@ -128,14 +99,6 @@ class SaveOutcome(Enum):
     # The database was unreadable and has been replaced by an empty one; the rows given were
     # written to it, every other state must be saved again.
     RESET = "reset"
-
-
-class _Unusable(Exception):
-    """The file is not a state database this program can use: move it aside."""
-
-
-class _Empty(Exception):
-    """A database file with nothing in it yet (read-only: nothing to read)."""
 
 
 class StateDB:
@@ -186,10 +149,10 @@ class StateDB:
         if connection is None:
             return {}
         try:
-            with self._reading(connection):
-                generation = _generation(connection)
+            with reading(connection):
+                generation = current_generation(connection)
                 found = connection.execute(
-                    f"SELECT {_COLUMNS} FROM batch_state WHERE generation > ?", (since,)
+                    f"SELECT {COLUMNS} FROM batch_state WHERE generation > ?", (since,)
                 ).fetchall()
         except sqlite3.Error as error:
             self._failed(error, "read")
@@ -197,28 +160,28 @@ class StateDB:
         self.generation = generation
         rows: dict[str, SavedRow] = {}
         for batch_id, base_url, checked_at, written_at, row_generation, text in found:
-            record = _json_object(text)
+            record = json_object(text)
             if record is None or not isinstance(batch_id, str) or not isinstance(base_url, str):
                 log.info("state database %s: an unreadable row was skipped", self.path)
                 continue
             rows[batch_id] = SavedRow(
                 batch_id,
                 base_url,
-                _number(checked_at),
+                number_or_none(checked_at),
                 record,
-                _number(written_at) or 0.0,
+                number_or_none(written_at) or 0.0,
                 row_generation if type(row_generation) is int else 0,
             )
         return rows
 
     def changed(self) -> bool:
         """Whether another connection saved since this one last asked (cheap: no row is read)."""
-        had_connection = self._connection is not None
+        before = self._connection
         connection = self._follow()
         if connection is None:
             return False
-        if not had_connection:
-            return True
+        if connection is not before:
+            return True  # the database appeared, or was replaced
         try:
             version = int(connection.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error as error:
@@ -278,7 +241,7 @@ class StateDB:
             log.info("state database %s: a view setting is not JSON", self.path)
             return False
         try:
-            with self._transaction(connection):
+            with transaction(connection):
                 for key, text in encoded:
                     if text is None:
                         connection.execute("DELETE FROM view WHERE key = ?", (key,))
@@ -325,21 +288,21 @@ class StateDB:
         if self.read_only:
             if self.path.exists():
                 try:
-                    _check_regular(self.path)
+                    check_regular(self.path)
                     self._connection = self._connect()
-                except _Empty:
+                except Empty:
                     pass
-                except (_Unusable, sqlite3.Error, OSError) as error:
-                    self._report(f"{self._name()} cannot be read ({_reason(error)}).")
+                except (Unusable, sqlite3.Error, OSError, ValueError) as error:
+                    self._report(f"{self._name()} cannot be read ({reason(error, OPEN_TIMEOUT)}).")
             return
         try:
             self._connection = self._connect()
-        except (_Unusable, sqlite3.Error) as error:
-            if not _is_the_file(error):
+        except (Unusable, sqlite3.Error) as error:
+            if not is_the_file(error):
                 self._unavailable(error)
                 return
-            self._replace(_reason(error))
-        except OSError as error:
+            self._replace(reason(error, OPEN_TIMEOUT))
+        except (OSError, ValueError) as error:  # ValueError: a path SQLite cannot take
             self._unavailable(error)
 
     def _connect(self) -> sqlite3.Connection:
@@ -353,12 +316,14 @@ class StateDB:
                 raise OSError(
                     error.errno, f"its folder cannot be made: {error.strerror}", error.filename
                 ) from None
-            _check_regular(self.path)
+            check_regular(self.path)
             # Non-blocking: a FIFO put there since the check fails at once instead of hanging.
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o600))
             connection = sqlite3.connect(self.path, timeout=OPEN_TIMEOUT, isolation_level=None)
         try:
-            self._check_schema(connection)  # first: a file that is not ours is left as it was
+            check_schema(
+                connection, read_only=self.read_only
+            )  # first: a file that is not ours is left as it was
             if not self.read_only:
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("PRAGMA synchronous = NORMAL")
@@ -371,30 +336,6 @@ class StateDB:
             connection.close()
             raise
         return connection
-
-    def _check_schema(self, connection: sqlite3.Connection) -> None:
-        version = _user_version(connection)
-        if version == 0 and not self.read_only:
-            with self._transaction(connection):
-                if _user_version(connection) == 0:  # not made by another program meanwhile
-                    if connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                        raise _Unusable("it holds tables reap-tui did not make")
-                    for statement in _SCHEMA:
-                        connection.execute(statement)
-            version = _user_version(connection)
-        if version == 0 and self.read_only:
-            raise _Empty
-        if version != SCHEMA_VERSION:
-            raise _Unusable(
-                f"its schema version is {version}, this reap-tui reads version {SCHEMA_VERSION}"
-                + (" (was it written by a newer reap-tui?)" if version > SCHEMA_VERSION else "")
-            )
-        try:
-            connection.execute(f"SELECT {_COLUMNS} FROM batch_state LIMIT 0")
-            connection.execute("SELECT key, value FROM view LIMIT 0")
-            _generation(connection)
-        except sqlite3.Error as error:
-            raise _Unusable(f"its tables are not reap-tui's ({error})") from None
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -410,8 +351,8 @@ class StateDB:
     ) -> bool:
         now = self._clock.now()
         try:
-            with self._transaction(connection):
-                generation = _generation(connection) + 1
+            with transaction(connection):
+                generation = current_generation(connection) + 1
                 connection.execute(
                     "UPDATE meta SET value = ? WHERE key = 'generation'", (generation,)
                 )
@@ -433,36 +374,12 @@ class StateDB:
         self._told = None
         return True
 
-    @contextlib.contextmanager
-    def _transaction(self, connection: sqlite3.Connection) -> Iterator[None]:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-
-    @contextlib.contextmanager
-    def _reading(self, connection: sqlite3.Connection) -> Iterator[None]:
-        connection.execute("BEGIN")
-        try:
-            yield
-        finally:
-            if connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    connection.execute("COMMIT")
-
     # -- trouble -------------------------------------------------------------------------------
 
     def _failed(self, error: sqlite3.Error, doing: str) -> None:
         """After a statement failed: decide whether the file is to blame (replace it), it was
         moved away (open a new one), or the cause is elsewhere (keep it, say so once)."""
-        code = getattr(error, "sqlite_errorcode", None)
-        primary = None if code is None else code & 0xFF
-        if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        if is_busy(error):
             now = self._clock.now()
             if self._busy_since is None:
                 self._busy_since = now
@@ -474,10 +391,10 @@ class StateDB:
                 return
             self._busy_since = None
             error_text = f"locked by another program for more than {LOCKED_FOR_EVER:.0f} s"
-        elif code == _SQLITE_READONLY_DBMOVED:
+        elif was_moved(error):
             self.close()  # deleted or renamed while open: the next save makes a new one
             return
-        elif primary in _NOT_THE_FILE or self.read_only:
+        elif not is_the_file(error) or self.read_only:
             self._report(f"{self._name()} could not be {doing}: {error}.")
             return
         else:
@@ -489,13 +406,13 @@ class StateDB:
     def _replace(self, reason: str) -> None:
         self.close()
         try:
-            moved_to = self._move_aside()
+            moved_to = move_aside(self.path, self._clock)
         except OSError as error:
             self._unavailable(error)
             return
         try:
             self._connection = self._connect()
-        except (_Unusable, sqlite3.Error, OSError) as error:
+        except (Unusable, sqlite3.Error, OSError, ValueError) as error:
             self._unavailable(error)
             return
         where = f"it was moved to {moved_to}" if moved_to else "it was gone"
@@ -505,28 +422,11 @@ class StateDB:
             "checked again."
         )
 
-    def _move_aside(self) -> Path | None:
-        """Rename the file and its side files to `<name>.corrupt-<UTC time>[-n]`."""
-        if not self.path.exists():
-            return None
-        stamp = to_datetime(self._clock.now()).strftime("%Y%m%dT%H%M%SZ")
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        suffix = 1
-        while target.exists():
-            suffix += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{suffix}")
-        # The side files first: a fresh database must never meet the old one's write-ahead log.
-        for side in _SIDE_FILES:
-            with contextlib.suppress(FileNotFoundError):
-                os.rename(f"{self.path}{side}", f"{target}{side}")
-        os.rename(self.path, target)
-        return target
-
     def _unavailable(self, error: BaseException) -> None:
         self.close()
         self._report(
-            f"{self._name()} cannot be used ({_reason(error)}): the last known states are not "
-            "saved until it can be. Every batch is still watched."
+            f"{self._name()} cannot be used ({reason(error, OPEN_TIMEOUT)}): the last known "
+            "states are not saved until it can be. Every batch is still watched."
         )
 
     def _report(self, problem: str) -> None:
@@ -537,56 +437,3 @@ class StateDB:
 
     def _name(self) -> str:
         return f"The state database {self.path}"
-
-
-def _check_regular(path: Path) -> None:
-    """A FIFO or device would hang or feed SQLite; a folder cannot be opened as a file."""
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return
-    if not stat.S_ISREG(found.st_mode):
-        raise OSError(errno.EINVAL, "it is not a regular file", str(path))
-
-
-def _user_version(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _generation(connection: sqlite3.Connection) -> int:
-    found = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-    if found is None or type(found[0]) is not int:
-        raise sqlite3.DatabaseError("meta.generation is missing")
-    return int(found[0])
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _json_object(text: object) -> dict[str, Any] | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _is_the_file(error: BaseException) -> bool:
-    if isinstance(error, _Unusable):
-        return True
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is None or (code & 0xFF) not in _NOT_THE_FILE
-
-
-def _reason(error: BaseException) -> str:
-    if isinstance(error, OSError):
-        where = f" ({error.filename})" if error.filename else ""
-        return f"{error.strerror or error}{where}"
-    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-        return f"locked by another program for more than {OPEN_TIMEOUT:.0f} s"
-    return str(error)
