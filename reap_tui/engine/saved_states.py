@@ -13,6 +13,7 @@ are moved at the next start.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,7 +21,17 @@ from reap_tui.clock import Clock
 from reap_tui.engine.snapshots import initial_state, record_of, record_of_snapshot
 from reap_tui.engine.state import BatchState
 from reap_tui.store import Entry, WatchList, WatchListError
-from reap_tui.store.statedb import SavedRow, SaveOutcome, StateDB, StateRow, state_db_path
+from reap_tui.store.statedb import (
+    SavedRow,
+    SaveOutcome,
+    StateDB,
+    StateRow,
+    encode_record,
+    record_digest,
+    state_db_path,
+)
+
+log = logging.getLogger("reap_tui.engine")
 
 
 class SavedStates:
@@ -28,16 +39,17 @@ class SavedStates:
         """`base_url`: the environment whose batches this program watches and saves."""
         self.db = db
         self._base_url = base_url
-        self._rows = rows
+        self._rows = rows  # until each batch's initial state is made from its row
         self._problems: list[str] = []
-        # The record last written of each batch, so an unchanged state is not written again.
-        self._saved: dict[str, dict[str, Any]] = {
-            batch_id: row.record for batch_id, row in rows.items() if row.base_url == base_url
+        # The digest of the record last written of each batch: an unchanged state is not
+        # written again (digests, not records: at 10,000 batches records take ~50 MB).
+        self._saved: dict[str, bytes] = {
+            batch_id: row.digest for batch_id, row in rows.items() if row.base_url == base_url
         }
         self._unsaved: set[str] = set()
-        # States made at start-up from a saved record, and (once compared) their records.
+        # States made at start-up from a saved record, and (once compared) their digests.
         self._initial: dict[str, BatchState] = {}
-        self._restored: dict[str, dict[str, Any]] = {}
+        self._restored: dict[str, bytes] = {}
 
     @classmethod
     def open(cls, watchlist: WatchList, clock: Clock, base_url: str) -> SavedStates:
@@ -50,7 +62,7 @@ class SavedStates:
         return saved
 
     def initial_state(self, entry: Entry) -> BatchState:
-        row = self._rows.get(entry.batch_id)
+        row = self._rows.pop(entry.batch_id, None)
         if row is None or row.base_url != entry.base_url:
             return initial_state(entry)
         state = initial_state(entry, row.record)
@@ -77,6 +89,7 @@ class SavedStates:
 
     def _write_noted(self, states: Mapping[str, BatchState], limit: int | None) -> SaveOutcome:
         rows: list[StateRow] = []
+        digests: dict[str, bytes] = {}
         forget: list[str] = []
         examined: list[str] = []
         for batch_id in self._unsaved:
@@ -88,8 +101,13 @@ class SavedStates:
                 forget.append(batch_id)
                 continue
             record = record_of(state)
-            if record != self._saved.get(batch_id) and not self._as_restored(batch_id, record):
-                rows.append(StateRow(batch_id, self._base_url, state.last_checked_at, record))
+            encoded = _encoded(batch_id, record)
+            if encoded is None:
+                continue
+            text, digest = encoded
+            if digest != self._saved.get(batch_id) and not self._as_restored(batch_id, digest):
+                rows.append(StateRow(batch_id, self._base_url, state.last_checked_at, record, text))
+                digests[batch_id] = digest
         outcome = SaveOutcome.SAVED
         if rows or forget:
             outcome = self.db.save(rows, forget)
@@ -103,20 +121,19 @@ class SavedStates:
         self._unsaved.difference_update(examined)
         for batch_id in forget:
             self._saved.pop(batch_id, None)
-        for row in rows:
-            self._saved[row.batch_id] = row.record
-        for batch_id in (*forget, *(row.batch_id for row in rows)):
+        self._saved.update(digests)
+        for batch_id in (*forget, *digests):
             self._initial.pop(batch_id, None)
             self._restored.pop(batch_id, None)
         return outcome
 
-    def _as_restored(self, batch_id: str, record: dict[str, Any]) -> bool:
-        """Whether `record` is what start-up made of the saved one (a polling batch comes back
-        waiting for its first check): nothing new to write."""
+    def _as_restored(self, batch_id: str, digest: bytes) -> bool:
+        """Whether the record is what start-up made of the saved one (a polling batch comes
+        back waiting for its first check): nothing new to write."""
         initial = self._initial.pop(batch_id, None)
-        if initial is not None:
-            self._restored[batch_id] = record_of(initial)
-        return self._restored.get(batch_id) == record
+        if initial is not None and (encoded := _encoded(batch_id, record_of(initial))):
+            self._restored[batch_id] = encoded[1]
+        return self._restored.get(batch_id) == digest
 
     def take_problem(self) -> str | None:
         self._note_problem()
@@ -137,14 +154,17 @@ class SavedStates:
         old = [entry for entry in watchlist.entries if entry.snapshot is not None]
         if not old or not self.db.available:
             return
-        rows = [
-            StateRow(
-                entry.batch_id, entry.base_url, snapshot.checked_at, record_of_snapshot(snapshot)
-            )
-            for entry in old
-            if (snapshot := entry.snapshot) is not None and not self._holds(entry)
-        ]
-        if rows:
+        moved: list[SavedRow] = []
+        for entry in old:
+            if entry.snapshot is not None and not self._holds(entry):
+                record = record_of_snapshot(entry.snapshot)
+                digest = record_digest(encode_record(record))  # a snapshot is always JSON
+                checked_at = entry.snapshot.checked_at
+                moved.append(
+                    SavedRow(entry.batch_id, entry.base_url, checked_at, record, 0.0, 0, digest)
+                )
+        if moved:
+            rows = [StateRow(m.batch_id, m.base_url, m.checked_at, m.record) for m in moved]
             outcome = self.db.save(rows)
             self._note_problem()
             if outcome is SaveOutcome.NOT_SAVED:
@@ -152,9 +172,9 @@ class SavedStates:
             if outcome is SaveOutcome.RESET:  # what was read at start is gone
                 self._rows.clear()
                 self._saved.clear()
-            self._rows.update({row.batch_id: _as_saved(row) for row in rows})
+            self._rows.update({row.batch_id: row for row in moved})
             self._saved.update(
-                {row.batch_id: row.record for row in rows if row.base_url == self._base_url}
+                {row.batch_id: row.digest for row in moved if row.base_url == self._base_url}
             )
         try:
             watchlist.drop_snapshots({entry.batch_id for entry in old})
@@ -180,5 +200,11 @@ class SavedStates:
         self._note_problem()
 
 
-def _as_saved(row: StateRow) -> SavedRow:
-    return SavedRow(row.batch_id, row.base_url, row.checked_at, row.record, 0.0, 0)
+def _encoded(batch_id: str, record: dict[str, Any]) -> tuple[str, bytes] | None:
+    """The record's text and digest; None (logged, not saved) if JSON cannot hold it."""
+    try:
+        text = encode_record(record)
+    except (ValueError, TypeError, RecursionError) as error:
+        log.info("the state of %s cannot be saved: %s", batch_id, error)
+        return None
+    return text, record_digest(text)

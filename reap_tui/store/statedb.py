@@ -18,6 +18,7 @@ defines them. The schema and the file's handling are in `statedb_file`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -79,18 +80,38 @@ def state_db_path(watchlist_path: Path) -> Path:
 
 @dataclass(frozen=True)
 class StateRow:
-    """One batch's state to save: `record` is any JSON object."""
+    """One batch's state to save: `record` is any JSON object; `text`, if given, is
+    `encode_record(record)` already made."""
 
     batch_id: str
     base_url: str
     checked_at: float | None
     record: dict[str, Any]
+    text: str | None = None
 
 
 @dataclass(frozen=True)
-class SavedRow(StateRow):
+class SavedRow:
+    """One batch's state as read; `digest` is `record_digest` of its text, so a program can
+    tell an unchanged state without keeping every record."""
+
+    batch_id: str
+    base_url: str
+    checked_at: float | None
+    record: dict[str, Any]
     written_at: float
     generation: int
+    digest: bytes
+
+
+def encode_record(record: Mapping[str, Any]) -> str:
+    """The text a record is saved as (the same record always gives the same text); raises
+    ValueError, TypeError or RecursionError for a value JSON cannot hold."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def record_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class SaveOutcome(Enum):
@@ -171,6 +192,7 @@ class StateDB:
                 record,
                 number_or_none(written_at) or 0.0,
                 row_generation if type(row_generation) is int else 0,
+                record_digest(text),
             )
         return rows
 
@@ -340,8 +362,10 @@ class StateDB:
     # -- writing -------------------------------------------------------------------------------
 
     def _encode(self, row: StateRow) -> str | None:
+        if row.text is not None:
+            return row.text
         try:
-            return json.dumps(row.record, ensure_ascii=False, separators=(",", ":"))
+            return encode_record(row.record)
         except (ValueError, TypeError, RecursionError) as error:
             log.info("state database %s: %s not saved: %s", self.path, row.batch_id, error)
             return None
