@@ -8,10 +8,12 @@ from pathlib import Path
 
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.clock import SystemClock
+from reap_tui.engine.snapshots import record_of_snapshot
 from reap_tui.engine.state import BatchState, Phase, Progress
 from reap_tui.sandbox import ScriptedBatch
 from reap_tui.store import Entry, Snapshot, WatchList
 from reap_tui.store.model import Source
+from reap_tui.store.statedb import StateDB, StateRow, state_db_path
 
 # 2025-10-08T11:40:00Z, the day of the documented examples (fake-clock scenarios start here).
 START = 1_759_923_600.0
@@ -73,15 +75,13 @@ def in_progress_snapshot(now: float) -> Snapshot:
 def write_watchlist(
     path: Path, base_url: str, count: int, *, all_final: bool, saved: bool = True
 ) -> None:
-    """A watch list of `count` labelled batches on `base_url`; with `saved`, each has a
-    snapshot: completed, or (unless `all_final`) one in four still in progress."""
+    """A watch list of `count` labelled batches on `base_url`; with `saved`, each has a last
+    known state in the state database beside it: completed, or (unless `all_final`) one in
+    four still in progress."""
     now = SystemClock().now()
     entries = []
+    rows = []
     for index, batch_id in enumerate(batch_ids(count)):
-        snapshot = None
-        if saved:
-            running = not all_final and index % 4 == 0
-            snapshot = in_progress_snapshot(now) if running else completed_snapshot(now)
         entries.append(
             Entry(
                 batch_id=batch_id,
@@ -90,10 +90,16 @@ def write_watchlist(
                 environment=ENVIRONMENT,
                 base_url=base_url,
                 label=f"Import part {index + 1:04d}",
-                snapshot=snapshot,
             )
         )
+        running = not all_final and index % 4 == 0
+        snapshot = in_progress_snapshot(now) if running else completed_snapshot(now)
+        rows.append(StateRow(batch_id, base_url, snapshot.checked_at, record_of_snapshot(snapshot)))
     WatchList.open(path, SystemClock()).add_many(entries)
+    if saved:
+        states = StateDB.open(state_db_path(path), SystemClock())
+        states.save(rows)
+        states.close()
 
 
 def running_state(index: int, processed: int, now: float) -> BatchState:

@@ -3,8 +3,8 @@ the frame that shows them all, beside a bare DataTable writing the same rows' ch
 
 The states are handed to the app through the callback its engine publishes on, then applied
 the way the app's own flush timer applies them (`_apply_changes`), so the figure covers
-recording the states, the keyed table diff, the header, remembering snapshots for the watch
-list, and painting the frame.
+recording the states, the keyed table diff, the header, noting the changed batches for the
+state database's next save, and painting the frame.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from reap_tui.commands.dashboard import engine_factory
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.limiter import Limits
 from reap_tui.store import WatchList
-from reap_tui.store.watchlist import DEFAULT_FLUSH_INTERVAL
 from reap_tui.tui.app import DashboardApp, DashboardConfig
 from reap_tui.tui.header import NO_KEY
 
@@ -34,13 +33,12 @@ def sandbox_dashboard(
     *,
     speed: float = 1.0,
     read_timeout: float = 0.5,
-    flush_interval: float = DEFAULT_FLUSH_INTERVAL,
 ) -> DashboardApp:
     """The dashboard watching `batch_ids` (added by hand) at `base_url` with `key`."""
     client = ReapClient(
         base_url, key, clock=clock, timeouts=Timeouts(read=read_timeout), connect_retries=0
     )
-    watchlist = WatchList.open(watchlist_path, clock, flush_interval=flush_interval)
+    watchlist = WatchList.open(watchlist_path, clock)
     for batch_id in batch_ids:
         watchlist.add(batch_id, environment="sandbox", base_url=client.base_url)
     return DashboardApp(

@@ -1,12 +1,12 @@
 """The dashboard driven by keys until it is killed: for tests/test_durability.py.
 
 Run as `python -m tests.durability_driver WATCHLIST BASE_URL KEY LOG SEED IDS_FILE KILL_AT`:
-the real app (real engine against the sandbox, snapshots flushed every second) in Textual's
-headless driver. It adds each id of IDS_FILE through the add dialog (the id pasted) and now and
-then removes a row through the remove dialog, appending to LOG, in one `os.write` each, a line
-once the table shows the change: `+ id` (the row appeared), `? id` (about to confirm a
-removal), `- id` (the row is gone). It kills itself with SIGKILL as it is about to write to a
-file of the watch list for the KILL_AT-th time (an add's, a removal's or a snapshot flush's
+the real app (real engine against the sandbox, states saved to the state database every
+0.05 s) in Textual's headless driver. It adds each id of IDS_FILE through the add dialog (the
+id pasted) and now and then removes a row through the remove dialog, appending to LOG, in one
+`os.write` each, a line once the table shows the change: `+ id` (the row appeared), `? id`
+(about to confirm a removal), `- id` (the row is gone). It kills itself with SIGKILL as it is
+about to write to a file of the watch list for the KILL_AT-th time (an add's or a removal's
 write, of the list, its backup or a temp file): the moment at which a write that is not
 atomic would leave a cut or empty file behind.
 """
@@ -56,7 +56,7 @@ async def drive(app: DashboardApp, ids: list[str], log: int, rng: random.Random)
                 await pilot.press("y")
                 await until_shown(pilot, app, victim, shown=False)
                 os.write(log, f"- {victim}\n".encode())
-        await asyncio.Event().wait()  # keep polling and flushing snapshots until killed
+        await asyncio.Event().wait()  # keep polling and saving states until killed
 
 
 def kill_at_write(number: int, watchlist: Path) -> None:
@@ -86,9 +86,8 @@ def main(
     watchlist: str, base_url: str, key: str, log_path: str, seed: str, ids: str, kill_at: str
 ) -> None:
     kill_at_write(int(kill_at), Path(watchlist))
-    app = sandbox_dashboard(
-        SystemClock(), base_url, key, [], Path(watchlist), speed=SPEED, flush_interval=0.0
-    )
+    app = sandbox_dashboard(SystemClock(), base_url, key, [], Path(watchlist), speed=SPEED)
+    app.state_save_interval = 0.05  # states saved all the time, beside the list's writes
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     batch_ids = Path(ids).read_text().split()
     asyncio.run(drive(app, batch_ids, log, random.Random(int(seed))))

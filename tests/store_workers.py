@@ -17,14 +17,13 @@ import uuid
 from pathlib import Path
 
 from reap_tui.clock import SystemClock
-from reap_tui.engine.state import Phase
-from reap_tui.store import Snapshot, WatchList
+from reap_tui.store import WatchList
 
 KEEP = 10  # the writer keeps the list about this long, so every save stays small
 
 
 def write_forever(path: Path, log_path: str) -> None:
-    """Add, snapshot and remove batches until killed: `+ id` added, `? id` removing, `- id` gone."""
+    """Add, relabel and remove batches until killed: `+ id` added, `? id` removing, `- id` gone."""
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     clock = SystemClock()
     watchlist = WatchList.open(path, clock)
@@ -32,10 +31,7 @@ def write_forever(path: Path, log_path: str) -> None:
         batch_id = str(uuid.uuid4())
         watchlist.add(batch_id, environment="sandbox", base_url="https://example.test")
         os.write(log, f"+ {batch_id}\n".encode())
-        watchlist.update_snapshot(
-            batch_id, Snapshot(Phase.POLLING, "pending", 10, 0, 0, 0, checked_at=clock.now())
-        )
-        watchlist.flush()
+        watchlist.set_label(batch_id, f"seen at {clock.now()}")
         while len(watchlist.entries) > KEEP:
             victim = watchlist.entries[0].batch_id
             os.write(log, f"? {victim}\n".encode())

@@ -103,6 +103,10 @@ def test_list_shows_the_last_known_state(tmp_path: Path) -> None:
         "startedAt": None,
         "completedAt": "2025-10-08T11:52:00Z",
         "checkedAt": "2025-10-08T11:52:30Z",
+        "checksMade": None,
+        "stopReason": None,
+        "failure": None,
+        "summaryErrors": None,
     }
 
 

@@ -1,6 +1,6 @@
-"""kill -9 the dashboard in the middle of adds, removes and snapshot writes: the watch list is
+"""kill -9 the dashboard in the middle of adds, removes and state saves: the watch list is
 still valid and holds every batch whose row the dashboard had shown, and none it had shown
-as removed.
+as removed; the state database beside it opens as it is (not replaced as unreadable).
 
 The dashboard runs in Textual's headless driver in a subprocess (tests/durability_driver.py),
 so "acknowledged on screen" is read from the app's own table, exactly, rather than scraped
@@ -23,17 +23,18 @@ from pathlib import Path
 from reap_tui.clock import FakeClock, SystemClock
 from reap_tui.sandbox import SandboxServer, ScriptedBatch
 from reap_tui.store import WatchList
+from reap_tui.store.statedb import StateDB, state_db_path
 
 from .cli_support import ROOT, user_env
 from .conftest import START
 
 SESSIONS = 4
 IDS_PER_SESSION = 30
-LAST_KILL_AT = 30  # writes: a few adds (each writes the list and its backup) and flushes in
+LAST_KILL_AT = 30  # writes: a few adds and removes in (each writes the list and its backup)
 
 
 def batches(count: int) -> list[ScriptedBatch]:
-    """Batches that keep changing (so snapshots keep being written) for about a minute."""
+    """Batches that keep changing (so states keep being saved) for about a minute."""
     now = time.time()
     return [
         ScriptedBatch(str(uuid.uuid4()), total_records=50_000, created_at=now, rate=1)
@@ -97,3 +98,7 @@ def test_kill_9_mid_write_keeps_every_acknowledged_batch(tmp_path: Path) -> None
             assert present <= saved, f"session {session}: shown as added, lost: {present - saved}"
             assert not gone & saved, f"session {session}: shown as removed, back: {gone & saved}"
             WatchList.open(path.with_name(path.name + ".bak"), FakeClock(START))
+            states = StateDB.open(state_db_path(path), FakeClock(START))
+            states.read()
+            assert states.take_problem() is None, f"session {session}"
+            states.close()

@@ -136,8 +136,9 @@ def test_leaving_at_any_phase_is_clean(
     assert code in ((0,) if how == "q" else (0, 130)), terminal.output
     for warning in WARNINGS:
         assert warning not in terminal.output
+    # No temp file, and no -wal or -shm: the state database was closed cleanly.
     assert sorted(p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")) in (
-        ["watchlist.toml"],
-        ["watchlist.toml", "watchlist.toml.bak"],
+        ["watchlist.state.db", "watchlist.toml"],
+        ["watchlist.state.db", "watchlist.toml", "watchlist.toml.bak"],
     )
     WatchList.open(path, SystemClock())

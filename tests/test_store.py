@@ -1,4 +1,5 @@
-"""The watch list: what is saved, how two programs' changes merge, and how often it is written."""
+"""The watch list: what is saved, how two programs' changes merge, and that snapshots of an
+earlier version are kept as they were until they are moved."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 from reap_tui.clock import FakeClock
 from reap_tui.engine.state import Phase
 from reap_tui.store import Snapshot, WatchList
-from reap_tui.store import watchlist as watchlist_module
 from reap_tui.store.model import Source
 
 from .conftest import START
@@ -28,6 +28,18 @@ def _open(path: Path, clock: FakeClock) -> WatchList:
 
 def _ids(watchlist: WatchList) -> list[str]:
     return [entry.batch_id for entry in watchlist.entries]
+
+
+_SNAPSHOT_TOML = """phase = "polling"
+status = "in_progress"
+total_records = 19
+processed_records = 3
+failed_records = 1
+successful_records = 2
+created_at = 2025-10-08T11:39:58Z
+updated_at = 2025-10-08T11:41:02.25Z
+started_at = 2025-10-08T11:40:30Z
+checked_at = 2025-10-08T11:41:01Z"""
 
 
 def _snapshot(checked_at: float, processed: int = 3) -> Snapshot:
@@ -62,15 +74,48 @@ def test_every_field_survives_a_save_and_a_reload(path: Path, clock: FakeClock) 
     watchlist.add(
         A, label="March onboarding", source=Source.UPLOAD, uploaded_at=START - 5, **SANDBOX
     )
-    watchlist.update_snapshot(A, _snapshot(START + 61))
-    watchlist.close()
 
     reloaded = _open(path, clock).entries
     assert reloaded == watchlist.entries
     entry = reloaded[0]
     assert (entry.batch_id, entry.label, entry.source) == (A, "March onboarding", Source.UPLOAD)
-    assert (entry.added_at, entry.uploaded_at) == (START, START - 5)
-    assert entry.snapshot == _snapshot(START + 61)
+    assert (entry.added_at, entry.uploaded_at, entry.snapshot) == (START, START - 5, None)
+
+
+def _with_snapshot(path: Path, batch_id: str, snapshot: str) -> None:
+    """An entry as an earlier version wrote it, with its `[batch.snapshot]`."""
+    text = path.read_text()
+    start = text.index(f'batch_id = "{batch_id}"')
+    end = text.find("[[batch]]", start)
+    end = len(text) if end < 0 else end
+    path.write_text(f"{text[:end].rstrip()}\n\n[batch.snapshot]\n{snapshot}\n\n{text[end:]}")
+
+
+def test_snapshots_of_an_earlier_version_are_kept_as_read_until_dropped(
+    path: Path, clock: FakeClock
+) -> None:
+    watchlist = _open(path, clock)
+    watchlist.add(A, **SANDBOX)
+    watchlist.add(B, **SANDBOX)
+    _with_snapshot(path, A, _SNAPSHOT_TOML)
+    first, second = _open(path, clock), _open(path, clock)
+    assert [entry.snapshot for entry in first.entries] == [_snapshot(START + 61), None]
+
+    second.add(C, **SANDBOX)  # another program's save keeps the snapshot it read
+    second.set_label(B, "renamed")
+    assert _open(path, clock).entries[0].snapshot == _snapshot(START + 61)
+
+    before = path.read_bytes()
+    first.drop_snapshots({A})
+    assert path.with_name("watchlist.toml.bak").read_bytes() == before
+    reloaded = _open(path, clock)
+    assert [(e.batch_id, e.label, e.snapshot) for e in reloaded.entries] == [
+        (A, "", None),
+        (B, "renamed", None),
+        (C, "", None),
+    ]
+    assert "snapshot" not in path.read_text()
+    assert first.entries == reloaded.entries
 
 
 def test_times_are_written_as_utc_toml_datetimes_and_absent_values_are_omitted(
@@ -142,99 +187,6 @@ def test_adds_and_removes_by_two_programs_are_merged(path: Path, clock: FakeCloc
     first.set_label(C, "still here")  # first still holds A in memory, but honours the removal
     assert _ids(_open(path, clock)) == [B, C]
     assert _ids(first) == [B, C]
-
-
-def test_when_two_programs_saved_snapshots_the_newer_check_wins(
-    path: Path, clock: FakeClock
-) -> None:
-    first, second = _open(path, clock), _open(path, clock)
-    first.add(A, **SANDBOX)
-    first.add(B, **SANDBOX)
-    second.update_snapshot(A, _snapshot(START + 100, processed=9))  # second hasn't seen A
-    first.update_snapshot(A, _snapshot(START + 200, processed=12))
-    first.update_snapshot(B, _snapshot(START + 50, processed=1))
-    first.flush()
-    second.flush()  # older for A: loses; has nothing for B: keeps first's
-
-    second = _open(path, clock)
-    snapshots = {entry.batch_id: entry.snapshot for entry in second.entries}
-    assert snapshots[A] == _snapshot(START + 200, processed=12)
-    assert snapshots[B] == _snapshot(START + 50, processed=1)
-
-    other = _open(path, clock)
-    other.update_snapshot(B, _snapshot(START + 300, processed=5))
-    other.flush()
-    first.update_snapshot(A, _snapshot(START + 400, processed=19))
-    first.flush()
-    snapshots = {entry.batch_id: entry.snapshot for entry in _open(path, clock).entries}
-    assert snapshots[B] == _snapshot(START + 300, processed=5)
-    assert snapshots[A] == _snapshot(START + 400, processed=19)
-
-
-def test_a_snapshot_for_a_batch_removed_elsewhere_is_dropped(path: Path, clock: FakeClock) -> None:
-    first = _open(path, clock)
-    first.add(A, **SANDBOX)
-    _open(path, clock).remove(A)
-    first.update_snapshot(A, _snapshot(START + 60))
-    first.close()
-    assert _open(path, clock).entries == ()
-
-
-class _CountingWrites:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
-        self.count = 0
-        real = watchlist_module.write_atomically
-
-        def counting(target: Path, data: bytes) -> None:
-            if target == path:
-                self.count += 1
-            real(target, data)
-
-        monkeypatch.setattr(watchlist_module, "write_atomically", counting)
-
-
-def test_a_thousand_snapshot_updates_within_a_second_write_the_file_at_most_once(
-    path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    watchlist = _open(path, clock)
-    for batch_id in (A, B):
-        watchlist.add(batch_id, **SANDBOX)
-    writes = _CountingWrites(monkeypatch, path)
-    for update in range(1000):
-        clock.advance(0.001)
-        watchlist.update_snapshot((A, B)[update % 2], _snapshot(clock.now(), processed=update))
-        watchlist.flush_if_due()
-    assert writes.count <= 1
-
-
-def test_pending_snapshots_are_written_once_the_interval_has_passed(
-    path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    watchlist = _open(path, clock)
-    watchlist.add(A, **SANDBOX)
-    writes = _CountingWrites(monkeypatch, path)
-
-    watchlist.update_snapshot(A, _snapshot(clock.now()))
-    watchlist.flush_if_due()
-    clock.advance(4)
-    watchlist.update_snapshot(A, _snapshot(clock.now(), processed=4))
-    watchlist.flush_if_due()
-    assert writes.count == 0  # the add's save was under 5 s ago
-    clock.advance(1)
-    watchlist.flush_if_due()
-    assert writes.count == 1
-    assert _open(path, clock).entries[0].snapshot == _snapshot(START + 4, processed=4)
-    watchlist.flush_if_due()
-    assert writes.count == 1  # nothing pending
-
-
-def test_close_writes_what_is_pending(path: Path, clock: FakeClock) -> None:
-    watchlist = _open(path, clock)
-    watchlist.add(A, **SANDBOX)
-    watchlist.update_snapshot(A, _snapshot(START + 1))
-    assert _open(path, clock).entries[0].snapshot is None
-    watchlist.close()
-    assert _open(path, clock).entries[0].snapshot == _snapshot(START + 1)
 
 
 def test_entries_with_an_invalid_batch_id_are_reported_and_written_back_untouched(

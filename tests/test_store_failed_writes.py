@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 
 from reap_tui.clock import FakeClock
-from reap_tui.engine.state import Phase
-from reap_tui.store import Snapshot, WatchList
+from reap_tui.store import WatchList
 from reap_tui.store import watchlist as watchlist_module
-
-from .conftest import START
 
 A = "784d4045-c900-4050-aad6-8fe4c8d2fb16"
 B = "11111111-2222-4333-8444-555555555555"
@@ -40,7 +37,7 @@ CHANGES: dict[str, Callable[[WatchList], object]] = {
 
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
-def test_a_change_that_could_not_be_saved_is_not_written_by_the_next_flush(
+def test_a_change_that_could_not_be_saved_is_not_written_by_the_next_save(
     tmp_path: Path,
     clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
@@ -54,10 +51,8 @@ def test_a_change_that_could_not_be_saved_is_not_written_by_the_next_flush(
     disk_full_once(monkeypatch)
     with pytest.raises(OSError, match="No space left"):
         change(watchlist)
-    watchlist.update_snapshot(C, Snapshot(Phase.POLLING, checked_at=START + 60))
-    watchlist.flush()
+    watchlist.set_label(C, "next")
 
     after = WatchList.open(path, clock)
-    assert [(entry.batch_id, entry.label) for entry in after.entries] == [(A, "March"), (C, "")]
-    assert after.entries[1].snapshot is not None, "the flush itself was written"
+    assert [(entry.batch_id, entry.label) for entry in after.entries] == [(A, "March"), (C, "next")]
     assert watchlist.entries == after.entries, "memory says what the file says"

@@ -7,6 +7,7 @@ from pathlib import Path
 from reap_tui.clock import FakeClock
 from reap_tui.engine.state import BatchState
 from reap_tui.store import WatchList
+from reap_tui.store.statedb import StateDB, state_db_path
 
 from .conftest import START
 from .tui_support import stub_app, wait_for
@@ -37,4 +38,7 @@ async def test_adding_a_batch_watched_under_another_environment_is_refused(
         )
     saved = WatchList.open(listing, clock).get(ELSEWHERE)
     assert saved is not None
-    assert (saved.environment, saved.base_url, saved.snapshot) == ("production", PRODUCTION, None)
+    assert (saved.environment, saved.base_url) == ("production", PRODUCTION)
+    states = StateDB.open(state_db_path(listing), clock, read_only=True)
+    assert ELSEWHERE not in states.read(), "no state of this environment saved for it"
+    states.close()

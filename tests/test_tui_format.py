@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from reap_tui import format as fmt
 from reap_tui.api.errors import failure_from_response
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
-from reap_tui.engine.snapshots import initial_state, snapshot_of
+from reap_tui.engine.snapshots import initial_state, record_of
 from reap_tui.engine.state import BatchState, Phase, Progress
 from reap_tui.store.model import Entry, Source
 from reap_tui.tui.counts import StatusCounts, group_of, terminal_title
@@ -281,22 +281,19 @@ def test_counts_kept_one_change_at_a_time_equal_a_recount(
     assert dict(counts.groups()) == recount
 
 
-def test_snapshot_round_trip_keeps_what_the_table_shows() -> None:
+def test_record_round_trip_keeps_what_the_table_shows() -> None:
     original = state(
         "in_progress",
         phase=Phase.POLLING,
         last_checked_at=NOW,
         history=(Progress(NOW, 10, 1),),
     )
-    entry = Entry(
-        ID_A, NOW, Source.MANUAL, "sandbox", "https://x", label="L", snapshot=snapshot_of(original)
-    )
-    restored = initial_state(entry)
+    entry = Entry(ID_A, NOW, Source.MANUAL, "sandbox", "https://x", label="L")
+    restored = initial_state(entry, record_of(original))
     assert restored.status is not None and original.status is not None
     assert restored.status.processed_records == original.status.processed_records
     assert restored.status.status.text == "in_progress"
     assert restored.phase is Phase.WAITING_FIRST_CHECK  # polling resumes with a fresh check
     assert restored.label == "L"
     finished = dataclasses.replace(original, phase=Phase.COMPLETED)
-    done = dataclasses.replace(entry, snapshot=snapshot_of(finished))
-    assert initial_state(done).phase is Phase.COMPLETED
+    assert initial_state(entry, record_of(finished)).phase is Phase.COMPLETED

@@ -30,6 +30,7 @@ from reap_tui.sandbox.demo import (
     demo_labels,
 )
 from reap_tui.store import WatchList
+from reap_tui.store.statedb import StateDB, state_db_path
 from reap_tui.tui.app import DashboardApp
 from reap_tui.tui.screens import AddBatchScreen, ApiKeyScreen, ConfirmScreen, HelpScreen
 
@@ -314,9 +315,10 @@ async def test_quit_while_checks_are_in_flight_stops_cleanly(
     gc.collect()
     assert "Task was destroyed" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-    saved = WatchList.open(tmp_path / "w.toml", clock).get(COMPLETED_ID)
-    assert saved is not None and saved.snapshot is not None
-    assert saved.snapshot.phase is Phase.COMPLETED
+    assert WatchList.open(tmp_path / "w.toml", clock).get(COMPLETED_ID) is not None
+    states = StateDB.open(state_db_path(tmp_path / "w.toml"), clock, read_only=True)
+    assert states.read()[COMPLETED_ID].record["phase"] == Phase.COMPLETED.value
+    states.close()
 
 
 def break_the_folder(path: Path) -> None:

@@ -1,14 +1,24 @@
-"""`reap-tui list [--json]`: every watched batch with its last known state; no request is made."""
+"""`reap-tui list [--json]`: every watched batch with its last known state; no request is made.
+
+The last known states are read from the state database beside the watch list, read-only: a
+missing or unreadable database means "not checked yet" (said once on stderr), never an
+error. A watch list of an earlier version still carrying its snapshots is shown from those
+until the dashboard moves them to the database.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reap_tui.commands.common import add_global_options
 
 if TYPE_CHECKING:
+    from reap_tui.clock import Clock
+    from reap_tui.engine.state import BatchState
     from reap_tui.store import Entry, Snapshot
+    from reap_tui.store.statedb import SavedRow
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,14 +54,19 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.text import clean
 
     settings = settings_from(args)
-    watchlist = watchlist_from(args, SystemClock())
+    clock = SystemClock()
+    watchlist = watchlist_from(args, clock)
+    saved, unreadable = saved_rows(watchlist.path, clock)
+    if unreadable:
+        print(f"reap-tui: {clean(unreadable)} Last known states are not shown.", file=sys.stderr)
+    known = [(entry, last_known_of(entry, saved)) for entry in watchlist.entries]
     if args.json:
         members = import_names(watchlist)
         document = {
             "watchlist": str(watchlist.path),
             "entries": [
-                {**entry_json(entry), "import": members.get(entry.batch_id)}
-                for entry in watchlist.entries
+                {**entry_json(entry, last), "import": members.get(entry.batch_id)}
+                for entry, last in known
             ],
             **listing_json(watchlist),
             "problems": [
@@ -69,19 +84,48 @@ def run(args: argparse.Namespace) -> int:
             "(add a batch with: reap-tui add ID)"
         )
     utc = settings.ui.timezone == "utc"
-    for line in grouped_lines(watchlist, lambda entry: entry_line(entry, utc=utc)):
+    last_known = dict((entry.batch_id, last) for entry, last in known)
+    for line in grouped_lines(
+        watchlist, lambda entry: entry_line(entry, last_known[entry.batch_id], utc=utc)
+    ):
         print(line)
     for line in pending_lines(watchlist):
         print(line)
     return ExitCode.OK
 
 
-def entry_line(entry: Entry, *, utc: bool) -> str:
+def saved_rows(watchlist_path: Path, clock: Clock) -> tuple[dict[str, SavedRow], str | None]:
+    """The state database's rows (read-only; nothing is created), and what went wrong."""
+    from reap_tui.store.statedb import StateDB, state_db_path
+
+    db = StateDB.open(state_db_path(watchlist_path), clock, read_only=True)
+    try:
+        return db.read(), db.take_problem()
+    finally:
+        db.close()
+
+
+def last_known_of(
+    entry: Entry, saved: dict[str, SavedRow]
+) -> tuple[Snapshot, BatchState | None] | None:
+    """The entry's saved state (the summary `list` shows, and the whole state when the record
+    is readable), else its snapshot in an old watch list, else None."""
+    from reap_tui.engine.snapshots import last_known, saved_state
+
+    row = saved.get(entry.batch_id)
+    if row is not None and row.base_url == entry.base_url:
+        snapshot = last_known(row.record)
+        if snapshot is not None:
+            return snapshot, saved_state(entry.batch_id, row.record)
+    return None if entry.snapshot is None else (entry.snapshot, None)
+
+
+def entry_line(entry: Entry, last: tuple[Snapshot, BatchState | None] | None, *, utc: bool) -> str:
     from reap_tui.format import absolute, count
     from reap_tui.text import clean
 
     label = clean(entry.label, limit=30) if entry.label else "—"
-    snapshot = entry.snapshot
+    snapshot = None if last is None else last[0]
     if snapshot is None:
         state, records, checked = "not checked yet", "", ""
     else:
@@ -95,7 +139,7 @@ def entry_line(entry: Entry, *, utc: bool) -> str:
     return "  ".join((*columns, f"{records:<24}", checked)).rstrip()
 
 
-def entry_json(entry: Entry) -> dict[str, Any]:
+def entry_json(entry: Entry, last: tuple[Snapshot, BatchState | None] | None) -> dict[str, Any]:
     """The documented camelCase names; absent values are null; times ISO 8601 in UTC."""
     from reap_tui.report import iso_timestamp
 
@@ -107,12 +151,11 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "baseUrl": entry.base_url,
         "addedAt": iso_timestamp(entry.added_at),
         "uploadedAt": iso_timestamp(entry.uploaded_at),
-        "lastKnown": None if entry.snapshot is None else snapshot_json(entry.snapshot),
+        "lastKnown": None if last is None else last_known_json(*last),
     }
 
 
-def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
-    """The saved times are in UTC already (the watch list stores them so)."""
+def last_known_json(snapshot: Snapshot, state: BatchState | None) -> dict[str, Any]:
     from reap_tui.report import iso_timestamp, progress_json
 
     return {
@@ -129,4 +172,16 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
         ),
         "successfulRecords": snapshot.successful_records,
         "checkedAt": iso_timestamp(snapshot.checked_at),
+        **seen_json(state),
+    }
+
+
+def seen_json(state: BatchState | None) -> dict[str, Any]:
+    """What the dashboard saved beyond the snapshot: null when it is not known."""
+    status = None if state is None else state.status
+    return {
+        "checksMade": None if state is None else state.checks_made,
+        "stopReason": (state.stop_reason or None) if state else None,
+        "failure": None if state is None or not state.failure else state.failure.as_json(),
+        "summaryErrors": None if status is None else list(status.summary.errors),
     }

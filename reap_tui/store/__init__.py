@@ -1,4 +1,5 @@
-"""The watch list file: entries, snapshots, atomic merged writes. See `codec` for the format."""
+"""The watch list file (entries, pending uploads; atomic merged writes: see `codec` for the
+format) and, in `statedb`, the database of what was last seen of each batch."""
 
 from reap_tui.store.errors import WatchListError
 from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Snapshot

@@ -11,7 +11,9 @@
     added_at = 2026-03-01T09:30:00.123456+00:00
     uploaded_at = ...                     # optional
 
-    [batch.snapshot]                      # optional: the last known state
+    [batch.snapshot]                      # only in files of earlier versions: the last
+                                          # known state, read and written back as it was
+                                          # until the dashboard moves it to the state database
     phase = "polling"                     # a reap_tui.engine.state.Phase value
     status = "in_progress"                # optional, like every key below
     total_records = 19

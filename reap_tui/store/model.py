@@ -1,4 +1,5 @@
-"""What the watch list holds: one `Entry` per watched batch, with its last known `Snapshot`.
+"""What the watch list holds: one `Entry` per watched batch (and, in a file of an earlier
+version, its last known `Snapshot`, until it is moved to the state database).
 
 Times the program measures (added, uploaded, checked) are clock seconds (floats, UTC epoch);
 times the server reports (createdAt ...) are aware datetimes, as the API parser returns them.
@@ -26,7 +27,8 @@ class Source(StrEnum):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The last known state of a batch, shown before any request is made."""
+    """The last known state of a batch as earlier versions kept it in the watch list; now the
+    few fields `reap-tui list` shows of a saved state."""
 
     phase: Phase
     status: str | None = None  # the documented lower-case spelling, or an unknown value as sent
@@ -40,15 +42,6 @@ class Snapshot:
     completed_at: datetime | None = None
     checked_at: float | None = None
 
-    def is_newer_than(self, other: Snapshot | None) -> bool:
-        if other is None:
-            return True
-        return _checked(self) > _checked(other)
-
-
-def _checked(snapshot: Snapshot) -> float:
-    return float("-inf") if snapshot.checked_at is None else snapshot.checked_at
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -59,7 +52,7 @@ class Entry:
     base_url: str
     label: str = ""
     uploaded_at: float | None = None
-    snapshot: Snapshot | None = None
+    snapshot: Snapshot | None = None  # only from a file of an earlier version
 
     def __post_init__(self) -> None:
         # Nothing but a canonical batch id is ever written to the list as a batch.

@@ -2,8 +2,10 @@
 
 Every change is a load-modify-save under a lock on `<name>.lock`: the file is re-read under
 the lock and this program's own changes since its last save are applied on top, so entries
-another program added or removed in the meantime are kept or honoured. Snapshot updates only
-mark the list dirty; `flush_if_due()` writes them at most every `flush_interval` seconds.
+another program added or removed in the meantime are kept or honoured. The file is written
+only when the user changes the list; what was last seen of each batch lives in the state
+database beside it (`statedb`). Snapshots in a file of an earlier version are read, written
+back as they were, and dropped once they have been moved to that database (`drop_snapshots`).
 
 Pending uploads live in the same file, so that an upload's end (its batch added, its pending
 record cleared) is one atomic write. They are only ever changed under the lock right after a
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,9 +33,8 @@ from reap_tui.store.atomic import (
 from reap_tui.store.codec import Document, Item, decode, encode
 from reap_tui.store.errors import WatchListError, WatchListUnavailable, backup_path
 from reap_tui.store.imports import Import
-from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Snapshot, Source
+from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Source
 
-DEFAULT_FLUSH_INTERVAL = 5.0
 LOCK_TIMEOUT = 10.0
 
 
@@ -47,7 +48,6 @@ class WatchList:
         path: Path,
         clock: Clock,
         items: list[Item],
-        flush_interval: float,
         pending_uploads: list[PendingUpload] | None = None,
         imports: list[Import] | None = None,
     ) -> None:
@@ -57,31 +57,19 @@ class WatchList:
         self._positions: dict[str, int] = {}
         self._pending_uploads = pending_uploads or []
         self._imports = imports or []
-        self._flush_interval = flush_interval
         self._lock = _lock_for(path)
         # This program's changes since its last save, re-applied to the file as found on disk.
         self._added: set[str] = set()
         self._removed: set[str] = set()
         self._relabelled: set[str] = set()
-        self._dirty = False
-        self._last_save = float("-inf")
 
     @classmethod
-    def open(
-        cls, path: Path, clock: Clock, *, flush_interval: float = DEFAULT_FLUSH_INTERVAL
-    ) -> WatchList:
+    def open(cls, path: Path, clock: Clock) -> WatchList:
         """Load the list (a missing file is an empty list); WatchListError if the file is bad."""
         document = _read(path)
         if document is None:
-            return cls(path, clock, [], flush_interval)
-        return cls(
-            path,
-            clock,
-            document.items,
-            flush_interval,
-            document.pending_uploads,
-            imports=document.imports,
-        )
+            return cls(path, clock, [])
+        return cls(path, clock, document.items, document.pending_uploads, imports=document.imports)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -95,10 +83,6 @@ class WatchList:
     @property
     def backup_path(self) -> Path:
         return backup_path(self.path)
-
-    @property
-    def dirty(self) -> bool:
-        return self._dirty
 
     @property
     def pending_uploads(self) -> tuple[PendingUpload, ...]:
@@ -217,33 +201,17 @@ class WatchList:
         """Saved before returning; False when the batch is no longer in the list."""
         return self._change(batch_id, self._relabelled, lambda entry: replace(entry, label=label))
 
-    def update_snapshot(self, batch_id: str, snapshot: Snapshot) -> None:
-        """Remember the latest state in memory; written by the next `flush`/`flush_if_due`.
-
-        An id no longer in the list (removed meanwhile) is ignored.
-        """
-        index = self._index(batch_id)
-        if index is None:
-            return
-        entry = self._entry_at(index)
-        if entry.snapshot == snapshot:
-            return
-        self._items[index] = replace(entry, snapshot=snapshot)
-        self._dirty = True
-
-    def flush(self) -> None:
-        """Write pending snapshot updates now, if there are any."""
-        if self._dirty:
-            with self._changing() as previous:
+    def drop_snapshots(self, batch_ids: Collection[str]) -> None:
+        """Remove the `[batch.snapshot]` of these batches from the file (they have been moved to
+        the state database), in one save that keeps the file as it was in the `.bak`."""
+        with self._changing() as previous:
+            dropped = False
+            for index, item in enumerate(self._items):
+                if isinstance(item, Entry) and item.snapshot and item.batch_id in batch_ids:
+                    self._items[index] = replace(item, snapshot=None)
+                    dropped = True
+            if dropped:
                 self._save(previous)
-
-    def flush_if_due(self) -> None:
-        """Write pending snapshot updates if `flush_interval` has passed since the last write."""
-        if self._dirty and self._clock.now() - self._last_save >= self._flush_interval:
-            self.flush()
-
-    def close(self) -> None:
-        self.flush()
 
     def _append(self, new_entries: Sequence[Entry]) -> list[AddResult]:
         results: list[AddResult] = []
@@ -307,14 +275,9 @@ class WatchList:
         self._items = merged
 
     def _merge_entry(self, theirs: Entry, mine: Entry | None) -> Entry:
-        if mine is None:
-            return theirs
-        merged = theirs
-        if mine.snapshot is not None and mine.snapshot.is_newer_than(theirs.snapshot):
-            merged = replace(merged, snapshot=mine.snapshot)
-        if mine.batch_id in self._relabelled:
-            merged = replace(merged, label=mine.label)
-        return merged
+        if mine is not None and mine.batch_id in self._relabelled:
+            return replace(theirs, label=mine.label)
+        return theirs
 
     def _pending_for(self, file_sha256: str, base_url: str) -> PendingUpload | None:
         return next((p for p in self._pending_uploads if p.is_for(file_sha256, base_url)), None)
@@ -346,8 +309,6 @@ class WatchList:
         self._added.clear()
         self._removed.clear()
         self._relabelled.clear()
-        self._dirty = False
-        self._last_save = self._clock.now()
 
     def _index(self, batch_id: str) -> int | None:
         """The position of `batch_id` in `_items`: looked up, checked, rebuilt when stale (the

@@ -2,7 +2,8 @@
 
 Changes arrive through `on_state`, possibly thousands a second; they are only recorded here
 and applied together a few times a second (`FLUSH_INTERVAL`). One one-second timer keeps the
-relative times and countdowns current. No polling logic and no HTTP here.
+relative times and countdowns current. The states that changed are written to the state
+database every `STATE_SAVE_INTERVAL` seconds and at shutdown. No polling logic and no HTTP here.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from reap_tui.apikey import ApiKey
 from reap_tui.clock import Clock
 from reap_tui.engine.engine import Engine
 from reap_tui.engine.poller import WatchTarget
-from reap_tui.engine.snapshots import initial_state, snapshot_of
+from reap_tui.engine.saved_states import SavedStates
 from reap_tui.engine.state import BatchState
-from reap_tui.store import Entry, Snapshot, WatchList, WatchListError
+from reap_tui.store import Entry, WatchList, WatchListError
 from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
 from reap_tui.tui.batch_rows import BatchRows
@@ -45,6 +46,8 @@ from reap_tui.tui.upload_screen import UploadScreen, UploadTarget
 
 FLUSH_INTERVAL = 0.25
 TICK_INTERVAL = 1.0
+STATE_SAVE_INTERVAL = 3.0
+STATE_SAVE_ROWS = 500  # at most per timed save, so one pauses the screen briefly; at quit: all
 
 EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
 T = TypeVar("T")
@@ -84,6 +87,7 @@ class DashboardApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
+    state_save_interval = STATE_SAVE_INTERVAL  # seconds; set before the app runs to change it
 
     def __init__(
         self,
@@ -112,12 +116,12 @@ class DashboardApp(App[None]):
         # What the detail pane last rendered: (state, utc, show_raw, its time texts).
         self._detail_shown: tuple[object, ...] | None = None
         self._dirty: set[str] = set()
-        self._saved: dict[str, Snapshot] = {}
+        self._saved_states: SavedStates | None = None
         self._pending_notices: list[notices.Notice] = []
         self._refresh_timers: list[Timer] = []
         self._shut_down = False
         self._terminal_title = ""
-        self.save_error = ""  # why the last save at shutdown failed, told after the screen closes
+        self.save_error = ""  # why the states could not be saved at shutdown, told after exit
         # Held, not queried: the timers may fire while the screen is being torn down.
         self._banner = header.DashboardHeader(id="header")
         self._rows = BatchRows(self._states, clock, id="batches")
@@ -175,6 +179,8 @@ class DashboardApp(App[None]):
 
     def on_mount(self) -> None:
         self._engine = self._engine_factory(self._on_state)
+        saved = SavedStates.open(self._watchlist, self._clock, self._client.base_url)
+        self._saved_states = saved
         skipped = 0
         for entry in self._watchlist.entries:
             if entry.base_url != self._client.base_url:
@@ -186,7 +192,7 @@ class DashboardApp(App[None]):
                     client=self._client,
                     label=entry.label,
                     uploaded_at=entry.uploaded_at,
-                    initial=initial_state(entry),
+                    initial=saved.initial_state(entry),
                 )
             )
         self._pending_notices.clear()  # restoring the list is not news
@@ -199,7 +205,9 @@ class DashboardApp(App[None]):
         self._refresh_timers = [
             self.set_interval(FLUSH_INTERVAL, self._apply_changes),
             self.set_interval(TICK_INTERVAL, self._tick),
+            self.set_interval(self.state_save_interval, self._save_states),
         ]
+        self._tell_state_problem()
         if skipped:
             self.notify(
                 f"{skipped} watched batches belong to another environment and are not shown.",
@@ -248,7 +256,6 @@ class DashboardApp(App[None]):
             self._rows.tick()
             self._render_header()
             self._render_detail()
-        self._saved_to_watchlist(self._watchlist.flush_if_due)
 
     def _announce(self) -> None:
         seen: set[notices.Notice] = set()
@@ -262,15 +269,19 @@ class DashboardApp(App[None]):
         self._pending_notices.clear()
 
     def _remember(self, batch_ids: set[str]) -> None:
-        """Hand changed snapshots to the watch list (it writes them on its own schedule)."""
-        for batch_id in batch_ids:
-            state = self._states.get(batch_id)
-            if state is None:
-                continue
-            snapshot = snapshot_of(state)
-            if self._saved.get(batch_id) != snapshot:
-                self._saved[batch_id] = snapshot
-                self._watchlist.update_snapshot(batch_id, snapshot)
+        """Note changed (or removed) batches; `_save_states` writes them on its timer."""
+        if self._saved_states is not None:
+            self._saved_states.changed(batch_ids)
+
+    def _save_states(self) -> None:
+        if self._saved_states is not None:
+            self._saved_states.save(self._states, limit=STATE_SAVE_ROWS)
+            self._tell_state_problem()
+
+    def _tell_state_problem(self) -> None:
+        problem = self._saved_states.take_problem() if self._saved_states else None
+        if problem:
+            self.notify(problem, title="Last known states", severity="warning", timeout=30)
 
     # -- rendering -----------------------------------------------------------------------------
 
@@ -421,7 +432,6 @@ class DashboardApp(App[None]):
         self.engine.unwatch(batch_id)
         state = self._states.pop(batch_id, None)
         self._counts.remove(batch_id)
-        self._saved.pop(batch_id, None)
         self._dirty.add(batch_id)
         self._apply_changes()
         self._render_detail()
@@ -555,7 +565,7 @@ class DashboardApp(App[None]):
         self.exit()
 
     async def shutdown(self) -> None:
-        """Stop the timers, wait for every check to end, then save the watch list. Idempotent."""
+        """Stop the timers, wait for every check to end, then save what changed. Idempotent."""
         if self._shut_down:
             return
         self._shut_down = True
@@ -564,11 +574,12 @@ class DashboardApp(App[None]):
         if self._engine is not None:
             await self._engine.aclose()
         await self._client.aclose()
-        self._remember(set(self._states))
-        try:
-            self._watchlist.close()
-        except (WatchListError, OSError) as error:
-            self.save_error = str(error)
+        saved = self._saved_states
+        if saved is not None:
+            saved.changed(self._dirty)
+            if not saved.save(self._states):
+                self.save_error = saved.db.trouble or "the last known states could not be saved"
+            saved.close()
 
     async def on_unmount(self) -> None:
         await self.shutdown()
