@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from reap_tui.api.ids import is_batch_id
 from reap_tui.clock import Clock
-from reap_tui.sandbox.faults import Fault, FaultKind, FaultPlan
+from reap_tui.sandbox.faults import Fault, FaultKind, FaultPlan, send_body
 from reap_tui.sandbox.script import ScriptedBatch, StatusSpelling, status_document
 from reap_tui.sandbox.upload import (
     MAX_FILE_BYTES,
@@ -298,6 +298,9 @@ class SandboxServer:
             text = text.replace(secret, _REDACTED)
         return text
 
+    def _sent_key(self, headers: Message) -> str | None:
+        return headers.get(self.auth_header)
+
     def _auth(self, headers: Message | None) -> Auth:
         value = headers.get(self.auth_header) if headers is not None else None
         if value is None or not value.strip():
@@ -329,7 +332,8 @@ class SandboxServer:
         auth = self._auth(request.headers)
         fault = batch.fault_plan.fault_for(number) if batch is not None else None
         if fault is not None and fault.replaces_answer:
-            return _Outcome(fault.replacement(request.at, self.speed), auth, batch_id, fault)
+            answer = fault.replacement(request.at, self.speed, self._sent_key(request.headers))
+            return _Outcome(answer, auth, batch_id, fault)
         if auth != "ok":
             return _Outcome(_unauthorized(auth), auth, batch_id, fault)
         if batch is None or (batch.exists_from is not None and request.at < batch.exists_from):
@@ -344,7 +348,8 @@ class SandboxServer:
             fault = self.upload_fault_plan.fault_for(self._state.upload_requests)
         auth = self._auth(request.headers)
         if fault is not None and fault.replaces_answer:
-            return _Outcome(fault.replacement(request.at, self.speed), auth, None, fault)
+            answer = fault.replacement(request.at, self.speed, self._sent_key(request.headers))
+            return _Outcome(answer, auth, None, fault)
         if auth != "ok":
             return _Outcome(_unauthorized(auth), auth, None, fault)
         provider = request.headers.get("X-Provider")
@@ -548,7 +553,9 @@ class _Handler(BaseHTTPRequestHandler):
         if delay > 0 and sandbox._stopping.wait(delay):
             self.close_connection = True
             return
-        self._write(outcome.answer, cut=fault is not None and fault.kind is FaultKind.RESET)
+        self._write(
+            outcome.answer, cut=fault is not None and fault.kind is FaultKind.RESET, fault=fault
+        )
 
     def _read_body(self) -> bytes | None:
         """The request body, or None (and the connection marked to close) if it cannot be read."""
@@ -597,7 +604,7 @@ class _Handler(BaseHTTPRequestHandler):
             fault=fault,
         )
 
-    def _write(self, answer: Answer, *, cut: bool = False) -> None:
+    def _write(self, answer: Answer, *, cut: bool = False, fault: Fault | None = None) -> None:
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))
@@ -614,4 +621,5 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.wfile.write(answer.body)
+        if not send_body(fault, answer.body, self.wfile.write, self.server.sandbox._stopping):
+            self.close_connection = True
