@@ -11,8 +11,10 @@ import io
 from dataclasses import dataclass, field
 
 from reap_tui.api.ids import InvalidBatchId, parse_batch_id
+from reap_tui.files import MEGABYTE
 
 ID_COLUMN = "batchId"
+SIZE_LIMIT = 10 * MEGABYTE  # some 270,000 ids, far more than anyone watches
 
 
 class UnusableIdList(ValueError):

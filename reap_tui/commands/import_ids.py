@@ -28,14 +28,15 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.commands.common import UsageError
     from reap_tui.commands.context import saving, settings_from, target_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
-    from reap_tui.idlist import UnusableIdList, parse_id_list
+    from reap_tui.files import read_limited
+    from reap_tui.idlist import SIZE_LIMIT, UnusableIdList, parse_id_list
     from reap_tui.store import Entry
     from reap_tui.store.model import Source
     from reap_tui.text import clean
 
     path = Path(args.file)
     try:
-        listed = parse_id_list(path.read_bytes())
+        listed = parse_id_list(read_limited(path, SIZE_LIMIT, "an ids file"))
     except OSError as error:
         raise UsageError(f"{clean(str(path))}: {error.strerror}") from None
     except UnusableIdList as error:
