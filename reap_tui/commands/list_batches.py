@@ -28,13 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     import sys
 
     from reap_tui.clock import SystemClock
     from reap_tui.commands.context import settings_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
-    from reap_tui.text import clean
+    from reap_tui.text import clean, json_text
 
     settings = settings_from(args)
     watchlist = watchlist_from(args, SystemClock())
@@ -47,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                 for problem in watchlist.problems
             ],
         }
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        print(json_text(document, indent=2))
         return ExitCode.OK
     for problem in watchlist.problems:
         print(f"reap-tui: skipped an entry: {clean(problem.problem)}", file=sys.stderr)
