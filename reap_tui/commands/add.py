@@ -24,25 +24,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from reap_tui.clock import SystemClock
     from reap_tui.commands.context import saving, settings_from, target_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
+    from reap_tui.labels import clean_label
     from reap_tui.text import clean
 
     batch_id = args.batch_id
+    label = clean_label(args.label)
+    if label.was_cut:
+        print(f"reap-tui: {label.cut_note}", file=sys.stderr)
     settings = settings_from(args)
     environment, base_url = target_from(args, settings)
     watchlist = watchlist_from(args, SystemClock())
     with saving(watchlist):
         result = watchlist.add(
-            batch_id, label=args.label, environment=environment, base_url=base_url
+            batch_id, label=label.text, environment=environment, base_url=base_url
         )
-    label = f" ({clean(result.entry.label)})" if result.entry.label else ""
+    shown = f" ({clean(result.entry.label)})" if result.entry.label else ""
     if result.added:
-        print(f"added {batch_id}{label} [{environment}] to {watchlist.path}")
+        print(f"added {batch_id}{shown} [{environment}] to {watchlist.path}")
     else:
         print(
-            f"{batch_id}{label} is already in the watch list "
+            f"{batch_id}{shown} is already in the watch list "
             f"[{clean(result.entry.environment, limit=30)}]; "
             "nothing changed"
         )

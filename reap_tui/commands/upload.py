@@ -57,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.commands.connect import connection_from
     from reap_tui.commands.context import watchlist_from
     from reap_tui.exitcodes import ExitCode
+    from reap_tui.labels import clean_label
     from reap_tui.report import validation_lines
     from reap_tui.store import WatchListError
-    from reap_tui.store.model import LABEL_LIMIT
     from reap_tui.text import clean
     from reap_tui.uploading import begin_upload, read_batch_file
 
@@ -85,7 +85,10 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     clock = SystemClock()
     watchlist = watchlist_from(args, clock)
-    label = clean(args.label, limit=LABEL_LIMIT)
+    cleaned_label = clean_label(args.label)
+    if cleaned_label.was_cut:
+        _say(f"reap-tui: {cleaned_label.cut_note}")
+    label = cleaned_label.text
     try:
         pending, reused = begin_upload(
             watchlist,

@@ -24,6 +24,7 @@ from textual.widgets import Button, DirectoryTree, Input, Static
 from reap_tui.api.client import ReapClient
 from reap_tui.batchfile import UnreadableFile
 from reap_tui.clock import Clock
+from reap_tui.labels import clean_label
 from reap_tui.report import failure_lines, validation_lines
 from reap_tui.store import Entry, WatchList, WatchListError
 from reap_tui.store.model import LABEL_LIMIT
@@ -192,7 +193,10 @@ class UploadScreen(ModalScreen[Entry | None]):
     @on(Button.Pressed, "#upload-confirm")
     def _confirmed(self) -> None:
         if self._file is not None and not self._uploading:
-            self._upload(self._file, clean(self.query_one("#upload-label", Input).value.strip()))
+            label = clean_label(self.query_one("#upload-label", Input).value)
+            if label.was_cut:
+                self.notify(label.cut_note.capitalize() + ".", severity="warning")
+            self._upload(self._file, label.text)
 
     @work(exclusive=True, group="upload")
     async def _upload(self, batch_file: BatchFile, label: str) -> None:
