@@ -72,8 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(arguments: list[str]) -> int:
-    from reap_tui.report import interrupted_json, no_key_json, usage_error_json
-
     parser = build_parser()
     try:
         args = parser.parse_args(arguments)
@@ -81,6 +79,8 @@ def _run(arguments: list[str]) -> int:
         rejected.parser.print_usage(sys.stderr)
         print(f"{rejected.parser.prog}: error: {rejected.message}", file=sys.stderr)
         if _json_requested(parser, arguments):
+            from reap_tui.report import usage_error_json
+
             _print_json(usage_error_json(rejected.message))
         return ExitCode.USAGE
     as_json = bool(getattr(args, "json", False))
@@ -93,15 +93,21 @@ def _run(arguments: list[str]) -> int:
     except UsageError as error:
         print(f"reap-tui: {error}", file=sys.stderr)
         if as_json:
+            from reap_tui.report import usage_error_json
+
             _print_json(usage_error_json(str(error)))
         return ExitCode.USAGE
     except NoApiKey as error:
         print(f"reap-tui: {error}", file=sys.stderr)
         if as_json:
+            from reap_tui.report import no_key_json
+
             _print_json(no_key_json(str(error)))
         return ExitCode.AUTH_FAILED
     except KeyboardInterrupt:
         if as_json:
+            from reap_tui.report import interrupted_json
+
             _print_json(interrupted_json())
         return ExitCode.INTERRUPTED
 
