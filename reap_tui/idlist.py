@@ -14,9 +14,11 @@ import io
 from dataclasses import dataclass, field
 
 from reap_tui.api.ids import InvalidBatchId, is_batch_id, parse_batch_id
+from reap_tui.files import MEGABYTE
 
 ID_COLUMN = "batchId"
 LABEL_COLUMN = "label"
+SIZE_LIMIT = 10 * MEGABYTE  # some 270,000 ids, far more than anyone watches
 
 
 class UnusableIdList(ValueError):
@@ -27,7 +29,8 @@ class UnusableIdList(ValueError):
 class IdList:
     ids: list[tuple[int, str]] = field(default_factory=list)  # (line number, canonical id)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
-    labels: dict[str, str] = field(default_factory=dict)  # canonical id -> label, as written
+    # canonical id -> (line number, label as written): the first label given for the id
+    labels: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def take(self, line: int, text: str, label: str = "") -> None:
         try:
@@ -37,7 +40,7 @@ class IdList:
             return
         self.ids.append((line, batch_id))
         if label.strip():
-            self.labels.setdefault(batch_id, label.strip())
+            self.labels.setdefault(batch_id, (line, label.strip()))
 
 
 def parse_id_list(data: bytes) -> IdList:

@@ -23,6 +23,7 @@ import filelock
 import platformdirs
 
 from reap_tui.clock import Clock, to_datetime
+from reap_tui.files import MEGABYTE, read_limited
 from reap_tui.store.atomic import (
     make_private_folder,
     remove_stale_temp_files,
@@ -35,6 +36,7 @@ from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, 
 
 DEFAULT_FLUSH_INTERVAL = 5.0
 LOCK_TIMEOUT = 10.0
+SIZE_LIMIT = 64 * MEGABYTE
 
 
 def default_watchlist_path() -> Path:
@@ -447,7 +449,7 @@ def _holding(lock: filelock.FileLock, path: Path) -> Iterator[None]:
 
 def _read_bytes(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_limited(path, SIZE_LIMIT, "a watch list")
     except FileNotFoundError:
         return None
     except OSError as error:
