@@ -1,6 +1,7 @@
 """The watch list: which batches the user follows, shared safely between running programs.
 
-Every change is a load-modify-save under a lock on `<name>.lock`: the file is re-read under
+Every change is a load-modify-save under a lock on `<name>.lock` (beside the file written: a
+link's target, so that every path to one file shares one lock): the file is re-read under
 the lock and this program's own changes since its last save are applied on top, so entries
 another program added or removed in the meantime are kept or honoured. Snapshot updates only
 mark the list dirty; `flush_if_due()` writes them at most every `flush_interval` seconds.
@@ -28,6 +29,7 @@ from reap_tui.store.atomic import (
     make_private_folder,
     remove_stale_temp_files,
     write_atomically,
+    written_path,
 )
 from reap_tui.store.codec import Document, Item, decode, encode
 from reap_tui.store.errors import WatchListError, WatchListUnavailable, backup_path
@@ -423,7 +425,9 @@ def reset_watchlist(path: Path, clock: Clock) -> Path | None:
 
 
 def _lock_for(path: Path) -> filelock.FileLock:
-    return filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600)
+    """The lock beside the file written (a link's target), so every path to it shares one."""
+    written = written_path(path)
+    return filelock.FileLock(written.with_name(written.name + ".lock"), mode=0o600)
 
 
 @contextlib.contextmanager
