@@ -389,7 +389,7 @@ class _Rows:
         first = self._first_row_of_id.setdefault(key, sheet_row)
         if first != sheet_row:
             self._problems.add(
-                "duplicate-id", f"{shown_cell(value)} is also in row {first}", where, "externalId"
+                "duplicate-id", f"{shown_cell(value)} is also in row {first:,}", where, "externalId"
             )
 
 

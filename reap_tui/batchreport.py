@@ -33,23 +33,25 @@ class Problem:
 
     @property
     def location(self) -> str:
+        """`row 5,012 (line 5,020), column shareToken`: numbers written as `chunking` writes
+        a chunk's rows."""
         if self.row == HEADER_ROW:
             where = "header"
-            aside = [f"row {self.sheet_row}"] if self.sheet_row not in (None, 1) else []
-            if self.line not in (None, self.sheet_row or 1):
-                aside.append(f"line {self.line}")
+            aside = [f"row {self.sheet_row:,}"] if self.sheet_row not in (None, 1) else []
+            if self.line is not None and self.line != (self.sheet_row or 1):
+                aside.append(f"line {self.line:,}")
             if aside:
                 where += f" ({', '.join(aside)})"
         elif self.sheet_row is not None:
-            where = f"row {self.sheet_row}"
+            where = f"row {self.sheet_row:,}"
             if self.line not in (None, self.sheet_row):
-                where += f" (line {self.line})"
+                where += f" (line {self.line:,})"
         elif self.row is not None:
-            where = f"data row {self.row}"
+            where = f"data row {self.row:,}"
             if self.line is not None:
-                where += f" (line {self.line})"
+                where += f" (line {self.line:,})"
         else:
-            where = "" if self.line is None else f"line {self.line}"
+            where = "" if self.line is None else f"line {self.line:,}"
         if self.column is not None:
             where = f"{where}, column {self.column}" if where else f"column {self.column}"
         return where

@@ -17,6 +17,7 @@ from reap_tui.batchfile import (
     ValidationReport,
     validate_bytes,
     validate_file,
+    validate_whole,
 )
 
 ID_1 = "784d4045-c900-4050-aad6-8fe4c8d2fb16"
@@ -266,6 +267,24 @@ FORMULA_FILES = [
 @pytest.mark.parametrize(("data", "expected"), FORMULA_FILES)
 def test_cells_a_spreadsheet_runs_and_nul_bytes(data: bytes, expected: list[str]) -> None:
     assert report_lines(validate_bytes(data)) == expected
+
+
+def test_a_whole_file_past_the_row_limit_has_the_formula_and_nul_rules_too() -> None:
+    """`validate_whole` (a file to be split) lifts only the limits of one upload."""
+    rows = "".join(f"{uuid_for(n)},tok-{n}\n" for n in range(MAX_DATA_ROWS + 10))
+    tail = f"{uuid_for(90_000)},=HYPERLINK()\n{uuid_for(90_001)},to\x00ken\n"
+    data = f"externalId,shareToken\n{rows}{tail}".encode()
+
+    report = validate_whole(io.BytesIO(data))
+
+    assert report.data_rows == MAX_DATA_ROWS + 12
+    offset = data.index(b"\x00")
+    assert report_lines(report) == [
+        'warning: row 5,012, column shareToken: "=HYPERLINK()" starts with "=": a spreadsheet '
+        "opening the file may run it as a formula",
+        f"row 5,013: a NUL byte (0x00) at byte offset {offset:,}: no cell may hold one",
+        "invalid: 1 error, 1 warning",
+    ]
 
 
 def test_formula_cells_are_one_rule_with_and_n_more() -> None:
