@@ -30,6 +30,14 @@ GOOD_CSV = (
 )
 HOSTILE_MESSAGE = "\x9b2J\u202eevil\x1b]0;owned\x07"
 LONG_LABEL = "L" * 130_000
+# An ids file's label: a terminal title sequence, a bidi override, 200 characters, a C1 "next
+# line" (not a line break of the file) and a form feed.
+HOSTILE_ID_LABEL = "\x1b]0;owned\x07\u202e" + "L" * 200 + "\x85tail\x0cend"
+HOSTILE_ID_LABEL_SAVED = "␛]0;owned␇\\u202e" + "L" * 63 + "…"
+# Two uploads' worth: 5,001 data rows.
+BIG_CSV = "externalId,shareToken\n" + "".join(
+    f"00000000-0000-4000-8000-{n:012x},token-{n}\n" for n in range(5_001)
+)
 MEGABYTE = 1024 * 1024
 
 
@@ -137,6 +145,25 @@ def _link(relative: str, target: str) -> Callable[[Setting], None]:
     return prepare
 
 
+def _watchlist_with_import(name: str, source: str) -> Callable[[Setting], None]:
+    """A watch list written by hand with one import of one batch, split from `source`."""
+    return _write(
+        "watchlist.toml",
+        "schema_version = 1\n\n[[batch]]\n"
+        f'batch_id = "{BATCHES["progress"]}"\nsource = "upload"\n'
+        'environment = "sandbox"\nbase_url = "https://sandbox-compliance.api.reap.global"\n'
+        "added_at = 2026-03-01T09:30:00+00:00\n\n[[import]]\n"
+        f"name = {json.dumps(name)}\n"
+        'environment = "sandbox"\nbase_url = "https://sandbox-compliance.api.reap.global"\n'
+        "created_at = 2026-03-01T09:30:00+00:00\n\n[import.source]\n"
+        f'path = {json.dumps(source)}\nsha256 = "{"0" * 64}"\nsize_bytes = 90\n'
+        "data_rows = 1\n\n[[import.chunk]]\nfirst_row = 2\nlast_row = 2\nrows = 1\n"
+        f'size_bytes = 90\nsha256 = "{"1" * 64}"\n'
+        'idempotency_key = "2c5e0f3a-0000-4000-8000-000000000001"\n'
+        f'batch_id = "{BATCHES["progress"]}"\n',
+    )
+
+
 def _watchlist_with_label(label: str) -> Callable[[Setting], None]:
     """A watch list written by hand, its label holding what `add` would have cleaned."""
     escaped = json.dumps(label)  # a JSON string is a valid TOML basic string
@@ -164,6 +191,33 @@ def _label_is(expected: str) -> Callable[[Setting, Outcome], None]:
         assert _labels_saved(setting) == [expected]
 
     return check
+
+
+def _labels_are(*expected: str) -> Callable[[Setting, Outcome], None]:
+    def check(setting: Setting, outcome: Outcome) -> None:
+        assert _labels_saved(setting) == list(expected)
+
+    return check
+
+
+def _first_chunk_recorded(setting: Setting, outcome: Outcome) -> None:
+    """The run stopped at its first write to stdout: chunk 1's batch is watched and recorded,
+    chunk 2 is left, unsent, for `upload --resume`."""
+    from reap_tui.clock import SystemClock
+    from reap_tui.store import WatchList
+
+    watchlist = WatchList.open(setting.work / "watchlist.toml", SystemClock())
+    (imported,) = watchlist.imports
+    first, second = imported.chunks
+    assert first.batch_id is not None and watchlist.get(first.batch_id) is not None
+    assert second.batch_id is None
+    assert [record.method for record in outcome.requests] == ["POST"]
+
+
+def _nothing_saved(setting: Setting, outcome: Outcome) -> None:
+    assert not (setting.work / "watchlist.toml").exists()
+    assert not (setting.work / "uploads").exists()
+    assert outcome.requests == []
 
 
 def _nothing_sent(setting: Setting, outcome: Outcome) -> None:
@@ -309,6 +363,17 @@ CASES: list[Case] = [
         check=_nothing_sent,
     ),
     Case(
+        "upload --import a FIFO",
+        ("upload", "--base-url", "{url}", *WATCHLIST, "--import", "March", "{work}/pipe.csv"),
+        2,
+        sees="the same refusal",
+        does="refuses at once; nothing is sent or saved (the file split into an import is "
+        "opened by the same helper)",
+        stderr=("it is a named pipe (FIFO), not a regular file",),
+        prepare=_fifo("pipe.csv"),
+        check=_nothing_saved,
+    ),
+    Case(
         "import a FIFO",
         ("import", *WATCHLIST, "{work}/ids.txt"),
         2,
@@ -417,6 +482,21 @@ CASES: list[Case] = [
         check=_label_is("L" * 79 + "…"),
     ),
     Case(
+        "import an ids file with a hostile label",
+        ("import", *WATCHLIST, "{work}/ids.txt"),
+        0,
+        sees='"…ids.txt: line 1: the label was 230 characters long; it was cut to 80"',
+        does="cleans and cuts every label of an ids file as `add --label` does (a C1 "
+        '"next line" or a form feed in a label does not split its line)',
+        stderr=("ids.txt: line 1: the label was 230 characters long; it was cut to 80",),
+        stdout=("added 2, already watched 0, bad lines 0",),
+        prepare=_write(
+            "ids.txt",
+            f"{BATCHES['progress']} {HOSTILE_ID_LABEL}\r\n{BATCHES['hostile']}\tsecond\r\n",
+        ),
+        check=_labels_are(HOSTILE_ID_LABEL_SAVED, "second"),
+    ),
+    Case(
         "list --json with C1 and bidi characters in a label",
         ("list", "--json", *WATCHLIST),
         0,
@@ -424,6 +504,15 @@ CASES: list[Case] = [
         does="every JSON output escapes control, C1 and bidi-override characters",
         stdout=('"label": "x\\u009b\\u202ey"',),
         prepare=_watchlist_with_label("x\u009b\u202ey"),
+    ),
+    Case(
+        "list --json of an import with C1 and bidi characters",
+        ("list", "--json", *WATCHLIST),
+        0,
+        sees='`"name": "x\\u009by"`, `"sourceFile": "/data/\\u202ecsv.exe"`',
+        does="the imports and pending uploads of `list --json` are escaped as its entries are",
+        stdout=('"name": "x\\u009by"', '"sourceFile": "/data/\\u202ecsv.exe"'),
+        prepare=_watchlist_with_import("x\u009by", "/data/\u202ecsv.exe"),
     ),
     Case(
         "status --json of an error with escapes",
@@ -531,6 +620,18 @@ CASES: list[Case] = [
         "upload",
         ("upload", "--base-url", "{url}", *WATCHLIST, "{work}/march.csv"),
         _write("march.csv", GOOD_CSV),
+    ),
+    _closed(
+        "upload --import",
+        ("upload", "--base-url", "{url}", *WATCHLIST, "--import", "March", "{work}/big.csv"),
+        _write("big.csv", BIG_CSV),
+        _first_chunk_recorded,
+    ),
+    _closed(
+        "upload --dry-run",
+        ("upload", *WATCHLIST, "--import", "March", "--dry-run", "{work}/big.csv"),
+        _write("big.csv", BIG_CSV),
+        _nothing_saved,
     ),
     _closed("add", ADD),
     _closed(
