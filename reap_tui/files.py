@@ -61,13 +61,20 @@ def _require_regular(path: str | os.PathLike[str], mode: int) -> None:
     raise NotARegularFile(code, f"it is {kind_of(mode)}, not a regular file", os.fspath(path))
 
 
-def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+def open_regular(path: str | os.PathLike[str], *, follow_links: bool = True) -> BinaryIO:
     """Open a regular file for reading in binary; NotARegularFile, at once, for anything else.
 
-    A symbolic link to a regular file is followed (reading through a link changes nothing).
+    A symbolic link to a regular file is followed (reading through a link changes nothing),
+    unless `follow_links` is False (a file of the program's own private folder): LinkRefused.
     """
-    _require_regular(path, os.stat(path).st_mode)
-    fd = os.open(path, _READ_FLAGS | _NONBLOCK)
+    if follow_links:
+        _require_regular(path, os.stat(path).st_mode)
+    else:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            raise _link_refused(path, errno.ELOOP)
+        _require_regular(path, mode)
+    fd = os.open(path, _READ_FLAGS | _NONBLOCK | (0 if follow_links else _NOFOLLOW))
     try:
         _require_regular(path, os.fstat(fd).st_mode)
         if _NONBLOCK:
@@ -78,11 +85,13 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
-def read_limited(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
+def read_limited(
+    path: str | os.PathLike[str], limit: int, what: str, *, follow_links: bool = True
+) -> bytes:
     """The whole of a regular file of at most `limit` bytes; `what` names it in the error
     ("an ids file"). FileTooLarge is raised before reading when the size already says so,
-    else as soon as the read passes the limit."""
-    with open_regular(path) as stream:
+    else as soon as the read passes the limit. `follow_links` as for `open_regular`."""
+    with open_regular(path, follow_links=follow_links) as stream:
         size = os.fstat(stream.fileno()).st_size
         data = b"" if size > limit else stream.read(limit + 1)
     if size > limit or len(data) > limit:
@@ -97,6 +106,10 @@ def too_large(path: str | os.PathLike[str], limit: int, what: str) -> FileTooLar
         f"it is larger than {describe_limit(limit)}, the limit for {what}",
         os.fspath(path),
     )
+
+
+def _link_refused(path: str | os.PathLike[str], code: int | None) -> LinkRefused:
+    return LinkRefused(code, "it is a symbolic link, which is not followed", os.fspath(path))
 
 
 def describe_limit(limit: int) -> str:
@@ -124,9 +137,7 @@ def open_for_append(path: Path) -> tuple[int, bool]:
             fd = os.open(path, flags)
         except OSError as error:
             if error.errno in (errno.ELOOP, errno.EMLINK) or path.is_symlink():
-                raise LinkRefused(
-                    error.errno, "it is a symbolic link, which is not followed", str(path)
-                ) from None
+                raise _link_refused(path, error.errno) from None
             if error.errno == errno.ENXIO:  # a FIFO with no reader
                 raise NotARegularFile(
                     error.errno, "it is a named pipe (FIFO), not a regular file", str(path)
