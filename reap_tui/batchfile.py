@@ -5,12 +5,17 @@ a newline byte never occurs inside a multi-byte UTF-8 sequence, so this is exact
 invalid byte can be reported with its row and file offset. The byte is then replaced so the
 other rules still run on the rest of the file.
 
+Problems are reported as `batchreport.Problem`s, rows numbered as a spreadsheet shows them.
+
 Decisions the upload page leaves open:
 - a blank line is skipped with a warning and is not a data row;
 - a header with no data rows is an error;
 - an unknown column is a warning, a repeated header name an error;
 - an `externalId` with spaces around it is not a UUID; duplicates compare case-insensitively;
-- quoting is strict (a quote must end its cell; an unclosed quote is an error).
+- quoting is strict (a quote must end its cell; an unclosed quote is an error);
+- a cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+  return) is a warning: the file is often opened in one before or after the upload;
+- a NUL byte is an error: no cell of the upload holds one, and tools cut the text there.
 """
 
 from __future__ import annotations
@@ -20,22 +25,44 @@ import csv
 import io
 import os
 import re
-import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO, Literal
+from dataclasses import dataclass, replace
+from typing import BinaryIO
 
 from reap_tui.api.ids import is_batch_id
+from reap_tui.batchreport import (
+    HEADER_ROW,
+    Problem,
+    Severity,
+    ValidationReport,
+    counted,
+    format_size,
+)
+from reap_tui.files import open_regular
+
+# The report's types are defined in batchreport and are part of this module's interface.
+__all__ = [
+    "HEADER_ROW",
+    "MAX_BYTES",
+    "MAX_DATA_ROWS",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "Problem",
+    "Severity",
+    "UnreadableFile",
+    "ValidationReport",
+    "format_size",
+    "shown_cell",
+    "validate_bytes",
+    "validate_file",
+]
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DATA_ROWS = 5_000
 REQUIRED_COLUMNS = ("externalId", "shareToken")
 OPTIONAL_COLUMNS = ("applicantLevel", "cardProcessorPublicToken")
 SHOWN_PER_RULE = 20
-HEADER_ROW = 0
 SHOWN_CELL_CHARS = 40
-
-Severity = Literal["error", "warning"]
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_]+")
 
@@ -54,6 +81,18 @@ _RULES: dict[str, tuple[Severity, str]] = {
     "not-uuid": ("error", "externalId cells that are not UUIDs"),
     "duplicate-id": ("error", "repeated externalIds"),
     "row-count": ("error", "row count problems"),
+    "nul": ("error", "lines with NUL bytes"),
+    "formula": ("warning", "cells a spreadsheet would run as formulas"),
+}
+
+# How a cell starts when a spreadsheet would read it as a formula (CSV injection).
+_FORMULA_STARTS = {
+    "=": '"="',
+    "+": '"+"',
+    "-": '"-"',
+    "@": '"@"',
+    "\t": "a tab",
+    "\r": "a carriage return",
 }
 
 
@@ -61,91 +100,13 @@ class UnreadableFile(Exception):
     """The file cannot be opened or read; the message names the file and the reason."""
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule. `row` is the 1-based data row, HEADER_ROW for the header, or None when
-    the problem has no row; `line` is the physical line in the file; `column` is the header
-    name, escaped for display."""
-
-    severity: Severity
-    message: str
-    row: int | None = None
-    line: int | None = None
-    column: str | None = None
-
-    @property
-    def location(self) -> str:
-        if self.row is None:
-            where = "" if self.line is None else f"line {self.line}"
-        elif self.row == HEADER_ROW:
-            where = "header" if self.line in (None, 1) else f"header (line {self.line})"
-        else:
-            where = f"row {self.row}"
-            if self.line not in (None, self.row + 1):
-                where += f" (line {self.line})"
-        if self.column is not None:
-            where = f"{where}, column {self.column}" if where else f"column {self.column}"
-        return where
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """What `validate_file` found. The counts include the problems left out of `problems`
-    beyond SHOWN_PER_RULE per rule. `data_rows` is None when the file was too large to read."""
-
-    size_bytes: int
-    data_rows: int | None
-    columns: tuple[str, ...]
-    problems: tuple[Problem, ...]
-    error_count: int
-    warning_count: int
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
-
-    @property
-    def summary(self) -> str:
-        warnings = _counted(self.warning_count, "warning")
-        if not self.ok:
-            return f"invalid: {_counted(self.error_count, 'error')}, {warnings}"
-        text = f"valid: {_counted(self.data_rows or 0, 'data row')}, {format_size(self.size_bytes)}"
-        return f"{text}, {warnings}" if self.warning_count else text
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "ok": self.ok,
-            "summary": self.summary,
-            "size_bytes": self.size_bytes,
-            "data_rows": self.data_rows,
-            "columns": list(self.columns),
-            "errors": self.error_count,
-            "warnings": self.warning_count,
-            "problems": [
-                {
-                    "severity": p.severity,
-                    "row": p.row,
-                    "line": p.line,
-                    "column": p.column,
-                    "message": p.message,
-                }
-                for p in self.problems
-            ],
-        }
-
-
 def validate_file(path: str | os.PathLike[str]) -> ValidationReport:
     """Check a batch CSV against the upload rules; raise UnreadableFile if it cannot be read."""
     try:
-        status = os.stat(path)
-        if stat.S_ISDIR(status.st_mode):
-            raise UnreadableFile(f"cannot read {os.fspath(path)}: it is a directory")
-        if status.st_size > MAX_BYTES:
-            return _too_large(status.st_size)
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_BYTES:
+                return _too_large(size)
             return _validate_stream(stream)
     except OSError as error:
         reason = error.strerror or str(error)
@@ -166,14 +127,6 @@ def validate_bytes(data: bytes) -> ValidationReport:
     return _validate_stream(io.BytesIO(data))
 
 
-def format_size(size_bytes: int) -> str:
-    if size_bytes < 1024:
-        return _counted(size_bytes, "byte")
-    if size_bytes < 1024 * 1024:
-        return f"{round(size_bytes / 1024):,} KB"
-    return f"{size_bytes / (1024 * 1024):,.1f} MB"
-
-
 def shown_cell(text: str) -> str:
     """A cell as it may be printed: quoted, control characters escaped, long text cut."""
     clipped = text[:SHOWN_CELL_CHARS]
@@ -185,10 +138,6 @@ def shown_cell(text: str) -> str:
 
 def _shown_column(name: str) -> str:
     return name if _PLAIN_NAME.fullmatch(name) else shown_cell(name)
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _too_large_message(size_bytes: int) -> str:
@@ -209,6 +158,15 @@ def _too_large(size_bytes: int) -> ValidationReport:
     )
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Where a problem is: see `Problem` for each number."""
+
+    row: int | None = None
+    line: int | None = None
+    sheet_row: int | None = None
+
+
 class _Problems:
     """Counts every problem, keeps the first SHOWN_PER_RULE of each rule."""
 
@@ -219,13 +177,7 @@ class _Problems:
         self.warnings = 0
 
     def add(
-        self,
-        rule: str,
-        message: str,
-        *,
-        row: int | None = None,
-        line: int | None = None,
-        column: str | None = None,
+        self, rule: str, message: str, where: _Where | None = None, column: str | None = None
     ) -> None:
         severity = _RULES[rule][0]
         if severity == "error":
@@ -234,7 +186,8 @@ class _Problems:
             self.warnings += 1
         count = self._per_rule[rule] = self._per_rule.get(rule, 0) + 1
         if count <= SHOWN_PER_RULE:
-            self._shown.append(Problem(severity, message, row, line, column))
+            at = where or _Where()
+            self._shown.append(Problem(severity, message, at.row, at.line, column, at.sheet_row))
 
     def shown(self) -> tuple[Problem, ...]:
         left_out = [
@@ -247,13 +200,15 @@ class _Problems:
 
 @dataclass(frozen=True)
 class _BadByte:
+    """An invalid UTF-8 byte, or (value 0) a NUL byte: one per line, the first."""
+
     line: int
     offset: int
     value: int
 
 
 class _DecodedLines:
-    """The file's physical lines as text, recording invalid UTF-8 bytes on the way.
+    """The file's physical lines as text, recording invalid UTF-8 and NUL bytes on the way.
 
     Reading stops past MAX_BYTES even if the size checked beforehand was smaller (a file
     still being written, a pipe); for a `whole_file`, at a line longer than MAX_BYTES."""
@@ -284,6 +239,10 @@ class _DecodedLines:
             except UnicodeDecodeError as error:
                 self.bad_bytes.append(_BadByte(line, offset + error.start, raw[error.start]))
                 text = raw.decode("utf-8", errors="replace")
+            else:
+                nul = raw.find(b"\x00")
+                if nul >= 0:
+                    self.bad_bytes.append(_BadByte(line, offset + nul, 0))
             yield text
 
     def _limited_bytes(self) -> int:
@@ -299,7 +258,8 @@ class _DecodedLines:
 class _Header:
     """The header row: where each upload column is, and the problems with the names."""
 
-    def __init__(self, names: list[str], line: int, problems: _Problems) -> None:
+    def __init__(self, names: list[str], where: _Where, problems: _Problems) -> None:
+        self.names = names
         self.width = len(names)
         self.index: dict[str, int] = {}
         positions: dict[str, list[int]] = {}
@@ -314,9 +274,8 @@ class _Header:
                 problems.add(
                     "duplicate-column",
                     f"the name is used by columns {_listed(numbers)}",
-                    row=HEADER_ROW,
-                    line=line,
-                    column=_shown_column(name),
+                    where,
+                    _shown_column(name),
                 )
             if name in known:
                 continue
@@ -324,8 +283,7 @@ class _Header:
                 problems.add(
                     "unknown-column",
                     f"column {numbers[0]} has no name",
-                    row=HEADER_ROW,
-                    line=line,
+                    where,
                 )
                 continue
             meant = absent_by_folded.get(name.strip().casefold())
@@ -335,9 +293,8 @@ class _Header:
             problems.add(
                 "unknown-column",
                 f"not an upload column{hint}",
-                row=HEADER_ROW,
-                line=line,
-                column=_shown_column(name),
+                where,
+                _shown_column(name),
             )
 
         for required in REQUIRED_COLUMNS:
@@ -354,9 +311,8 @@ class _Header:
             problems.add(
                 "missing-column",
                 f"required column is missing{hint}",
-                row=HEADER_ROW,
-                line=line,
-                column=required,
+                where,
+                required,
             )
 
 
@@ -381,56 +337,59 @@ def _explained(error: csv.Error) -> str:
 
 
 class _Rows:
-    """The data-row rules: width, empty required cells, externalId format and uniqueness."""
+    """The data-row rules: width, empty required cells, externalId format and uniqueness, and
+    cells a spreadsheet would run."""
 
     def __init__(self, header: _Header, problems: _Problems) -> None:
-        self._width = header.width
+        self._header = header
         self._required = [(c, header.index[c]) for c in REQUIRED_COLUMNS if c in header.index]
         self._problems = problems
-        self._first_row_of_id: dict[int, int] = {}
+        self._first_row_of_id: dict[int, int] = {}  # the id as a number -> its sheet row
 
-    def check(self, cells: list[str], row: int, line: int) -> None:
-        width = self._width
+    def check(self, cells: list[str], where: _Where) -> None:
+        width = self._header.width
         if len(cells) != width:
             self._problems.add(
-                "ragged",
-                f"{_counted(len(cells), 'cell')}, the header has {width}",
-                row=row,
-                line=line,
+                "ragged", f"{counted(len(cells), 'cell')}, the header has {width}", where
             )
         for column, index in self._required:
             if index >= len(cells):
                 continue
             value = cells[index]
             if not value.strip():
-                self._problems.add(
-                    "empty-cell", "required cell is empty", row=row, line=line, column=column
-                )
+                self._problems.add("empty-cell", "required cell is empty", where, column)
             elif column == "externalId":
-                self._check_external_id(value, row, line)
+                self._check_external_id(value, where)
+        for index, cell in enumerate(cells):
+            start = _FORMULA_STARTS.get(cell[:1])
+            if start is not None:
+                self._problems.add(
+                    "formula",
+                    f"{shown_cell(cell)} starts with {start}: a spreadsheet opening the file "
+                    "may run it as a formula",
+                    where,
+                    self._column_name(index),
+                )
 
-    def _check_external_id(self, value: str, row: int, line: int) -> None:
+    def _column_name(self, index: int) -> str | None:
+        names = self._header.names
+        return _shown_column(names[index]) if index < len(names) and names[index] else None
+
+    def _check_external_id(self, value: str, where: _Where) -> None:
         spaced = value != value.strip()
         if spaced or not is_batch_id(value):
             spaces = " (spaces around it)" if spaced else ""
             self._problems.add(
-                "not-uuid",
-                f"{shown_cell(value)} is not a UUID{spaces}",
-                row=row,
-                line=line,
-                column="externalId",
+                "not-uuid", f"{shown_cell(value)} is not a UUID{spaces}", where, "externalId"
             )
             return
         # The UUID as a number: half the memory of its text, for a 10 MB file of ids.
         key = int(value.replace("-", ""), 16)
-        first = self._first_row_of_id.setdefault(key, row)
-        if first != row:
+        sheet_row = where.sheet_row or 0
+        first = self._first_row_of_id.setdefault(key, sheet_row)
+        if first != sheet_row:
             self._problems.add(
-                "duplicate-id",
-                f"{shown_cell(value)} is also in row {first}",
-                row=row,
-                line=line,
-                column="externalId",
+                "duplicate-id", f"{shown_cell(value)} is also in row {first:,}", where, "externalId"
             )
 
 
@@ -441,17 +400,25 @@ def _validate_stream(stream: BinaryIO, *, whole_file: bool = False) -> Validatio
     rows: _Rows | None = None
     columns: tuple[str, ...] = ()
     data_rows = 0
+    records = 0  # rows as a spreadsheet counts them: the header, data rows, blank lines
     last_line = 0
 
-    def report_bad_bytes(row: int | None) -> None:
+    def report_bad_bytes(where: _Where) -> None:
         for bad in lines.take_bad_bytes():
+            at = replace(where, line=bad.line)
+            if bad.value == 0:
+                problems.add(
+                    "nul",
+                    f"a NUL byte (0x00) at byte offset {bad.offset:,}: no cell may hold one",
+                    at,
+                )
+                continue
             looks_utf16 = bad.offset == 0 and bad.value in (0xFE, 0xFF)
             advice = "the file looks like UTF-16" if looks_utf16 else "save the file as UTF-8"
             problems.add(
                 "encoding",
                 f"invalid UTF-8 byte 0x{bad.value:02X} at byte offset {bad.offset:,} ({advice})",
-                row=row,
-                line=bad.line,
+                at,
             )
 
     header_unreadable = False
@@ -463,30 +430,35 @@ def _validate_stream(stream: BinaryIO, *, whole_file: bool = False) -> Validatio
             break
         except csv.Error as error:
             cells, malformed = [], _explained(error)
+        records += 1
         start, last_line = last_line + 1, reader.line_num
         if header_unreadable:
-            report_bad_bytes(None)  # the rows cannot be checked without a header; read on for size
+            # The rows cannot be checked without a header; read on for the size.
+            report_bad_bytes(_Where())
         elif malformed is not None:
             if rows is None:
                 header_unreadable = True
-                row = HEADER_ROW
+                where = _Where(HEADER_ROW, start, records)
             else:
                 data_rows += 1
-                row = data_rows
-            report_bad_bytes(row)
-            problems.add("malformed", f"not valid CSV: {malformed}", row=row, line=start)
+                where = _Where(data_rows, start, records)
+            report_bad_bytes(where)
+            problems.add("malformed", f"not valid CSV: {malformed}", where)
         elif not cells:
-            report_bad_bytes(None)
-            problems.add("blank-line", "blank line skipped", line=start)
+            where = _Where(None, start, records)
+            report_bad_bytes(where)
+            problems.add("blank-line", "blank line skipped", where)
         elif rows is None:
-            report_bad_bytes(HEADER_ROW)
+            where = _Where(HEADER_ROW, start, records)
+            report_bad_bytes(where)
             columns = tuple(cells)
-            rows = _Rows(_Header(cells, start, problems), problems)
+            rows = _Rows(_Header(cells, where, problems), problems)
         else:
             data_rows += 1
-            report_bad_bytes(data_rows)
-            rows.check(cells, data_rows, start)
-    report_bad_bytes(None)
+            where = _Where(data_rows, start, records)
+            report_bad_bytes(where)
+            rows.check(cells, where)
+    report_bad_bytes(_Where())
 
     if lines.too_large and whole_file:
         problems.add(

@@ -21,10 +21,12 @@ import platformdirs
 from reap_tui.api.hosts import ENVIRONMENTS, UnsafeBaseUrl, check_base_url, is_loopback_url
 from reap_tui.apikey import ApiKey, ApiKeyError, file_exposure, usable_key
 from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.files import MEGABYTE, read_limited
 from reap_tui.text import clean
 
 Environment = Literal["sandbox", "production", "staging"]
 CUSTOM_ENVIRONMENT = "custom"  # the name recorded for a base URL that is none of ENVIRONMENTS
+SETTINGS_SIZE_LIMIT = 64 * MEGABYTE
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class ApiSettings:
 class LimitSettings:
     max_in_flight: int = 4
     max_requests_per_second: float = 5.0
+    # Seconds for a whole request (ReapClient's DEFAULT_REQUEST_DEADLINE; not imported from
+    # there, so that reading the settings does not load the HTTP stack).
+    request_deadline: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read `path` (from --config; must exist) or the default file (may be missing)."""
     config_path = path or default_config_path()
     try:
-        data = config_path.read_bytes()
+        data = read_limited(config_path, SETTINGS_SIZE_LIMIT, "a settings file")
     except FileNotFoundError:
         if path is not None:
             raise ConfigError("no such file (given with --config)", file=config_path) from None
@@ -246,7 +251,11 @@ _SECTIONS: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     "polling": (CadenceConfig, {f.name: _seconds for f in fields(CadenceConfig)}),
     "limits": (
         LimitSettings,
-        {"max_in_flight": _positive_int, "max_requests_per_second": _positive_number},
+        {
+            "max_in_flight": _positive_int,
+            "max_requests_per_second": _positive_number,
+            "request_deadline": _seconds,
+        },
     ),
     "ui": (
         UiSettings,

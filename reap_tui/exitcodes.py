@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     AUTH_FAILED = 7
     SERVER_ERROR = 8
     INTERRUPTED = 130
+    OUTPUT_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`
 
 
 def exit_code_for_failure(kind: FailureKind) -> ExitCode:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.state import BatchState, Phase
 from reap_tui.exitcodes import ExitCode, exit_code_for_failure
 from reap_tui.report import iso_timestamp, status_json
-from reap_tui.text import clean
+from reap_tui.text import clean, json_text
 
 
 def exit_code_for(state: BatchState) -> ExitCode:
@@ -104,8 +104,12 @@ class WatchPrinter:
 
     def __post_init__(self) -> None:
         self._printed: dict[str, tuple[Any, ...]] = {}
+        # Set when the reader of `out` has gone (`| head -1`): nothing more can be said.
+        self.closed = asyncio.Event()
 
     def __call__(self, state: BatchState) -> None:
+        if self.closed.is_set():
+            return
         now = self.clock.now()
         if (
             state.checks_made == 0
@@ -117,8 +121,11 @@ class WatchPrinter:
         if self._printed.get(state.batch_id) == key:
             return
         self._printed[state.batch_id] = key
-        text = json.dumps(json_of(state, now)) if self.as_json else line_of(state, now)
-        print(text, file=self.out, flush=True)
+        text = json_text(json_of(state, now)) if self.as_json else line_of(state, now)
+        try:
+            print(text, file=self.out, flush=True)
+        except BrokenPipeError:
+            self.closed.set()
 
 
 async def watch(
@@ -131,13 +138,31 @@ async def watch(
     as_json: bool,
     labels: dict[str, str] | None = None,
 ) -> ExitCode:
-    """Poll every batch until each is final; the exit code is the worst of theirs."""
+    """Poll every batch until each is final; the exit code is the worst of theirs.
+
+    BrokenPipeError when the output's reader goes away first: polling stops at once.
+    """
     printer = WatchPrinter(clock, as_json)
     engine = Engine(clock=clock, on_state=printer, cadence=cadence, limits=limits)
     try:
         for batch_id in batch_ids:
             engine.watch(WatchTarget(batch_id, client, label=(labels or {}).get(batch_id, "")))
-        await engine.wait_until_all_final()
+        await _until_final_or_closed(engine, printer)
         return max((exit_code_for(state) for state in engine.states.values()), default=ExitCode.OK)
     finally:
         await engine.aclose()
+
+
+async def _until_final_or_closed(engine: Engine, printer: WatchPrinter) -> None:
+    waiters = (
+        asyncio.ensure_future(engine.wait_until_all_final()),
+        asyncio.ensure_future(printer.closed.wait()),
+    )
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+    if printer.closed.is_set():
+        raise BrokenPipeError("the output was closed")

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from reap_tui.api.ids import InvalidBatchId, is_batch_id, parse_batch_id
+from reap_tui.files import MEGABYTE
 
 ID_COLUMN = "batchId"
 LABEL_COLUMN = "label"
+SIZE_LIMIT = 10 * MEGABYTE  # some 270,000 ids, far more than anyone watches
+# Lines end as an editor (and the csv module) ends them; str.splitlines would also break a
+# label at a form feed, a vertical tab or a C1 "next line", and number the lines after wrong.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class UnusableIdList(ValueError):
@@ -27,7 +33,8 @@ class UnusableIdList(ValueError):
 class IdList:
     ids: list[tuple[int, str]] = field(default_factory=list)  # (line number, canonical id)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
-    labels: dict[str, str] = field(default_factory=dict)  # canonical id -> label, as written
+    # canonical id -> (line number, label as written): the first label given for the id
+    labels: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def take(self, line: int, text: str, label: str = "") -> None:
         try:
@@ -37,7 +44,7 @@ class IdList:
             return
         self.ids.append((line, batch_id))
         if label.strip():
-            self.labels.setdefault(batch_id, label.strip())
+            self.labels.setdefault(batch_id, (line, label.strip()))
 
 
 def parse_id_list(data: bytes) -> IdList:
@@ -46,11 +53,12 @@ def parse_id_list(data: bytes) -> IdList:
     except UnicodeDecodeError as error:
         bad_line = data.count(b"\n", 0, error.start) + 1
         raise UnusableIdList(f"line {bad_line}: not UTF-8 text") from None
-    first = next((line for line in text.splitlines() if _is_content(line)), "")
+    lines = _LINE_END.split(text)
+    first = next((line for line in lines if _is_content(line)), "")
     if _is_csv(first):
         return _from_csv(text)
     result = IdList()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if _is_content(line):
             batch_id, *label = line.split(maxsplit=1)
             result.take(number, batch_id, "".join(label))

@@ -28,10 +28,10 @@ from reap_tui.batchfile import (
 )
 from reap_tui.chunking import SplitError, SplitPlan, chunk_bytes, split_stream
 from reap_tui.clock import Clock
-from reap_tui.regular_file import open_regular_file
+from reap_tui.files import GIGABYTE, open_regular, too_large
+from reap_tui.labels import clean_label
 from reap_tui.store import WatchList
 from reap_tui.store.imports import Import, ImportChunk, ImportSource, with_new
-from reap_tui.store.model import LABEL_LIMIT
 from reap_tui.store.saved_bytes import SavedBytes
 from reap_tui.text import clean
 from reap_tui.uploading import storable_path
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 # The largest file split into an import: 200 full uploads, about 40 hours of Reap's processor.
-MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
+MAX_SOURCE_BYTES = 2 * GIGABYTE
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,9 @@ class _Digesting(io.RawIOBase):
 def read_source(path: Path) -> SourceFile:
     """Read, check and split a CSV for an import; UnreadableFile if it cannot be read."""
     try:
-        with open_regular_file(path) as stream:
+        with open_regular(path) as stream:
+            if os.fstat(stream.fileno()).st_size > MAX_SOURCE_BYTES:
+                raise _TooLarge
             digesting = _Digesting(stream, MAX_SOURCE_BYTES)
             report = validate_whole(io.BufferedReader(digesting))
             sha256 = digesting.digest.hexdigest()
@@ -117,10 +119,8 @@ def read_source(path: Path) -> SourceFile:
                 )
                 return SourceFile(path, report, sha256, None)
     except _TooLarge:
-        raise UnreadableFile(
-            f"cannot read {os.fspath(path)}: it is larger than {format_size(MAX_SOURCE_BYTES)}, "
-            "the most reap-tui splits into one import"
-        ) from None
+        refusal = too_large(path, MAX_SOURCE_BYTES, "a file split into an import")
+        raise UnreadableFile(f"cannot read {os.fspath(path)}: {refusal.strerror}") from None
     except OSError as error:
         raise UnreadableFile(f"cannot read {os.fspath(path)}: {error.strerror or error}") from None
     if plan.source_sha256 != sha256:
@@ -135,7 +135,7 @@ def file_sha256(path: Path) -> str:
     """The SHA-256 of a file as it is now; UnreadableFile if it cannot be read."""
     digest = hashlib.sha256()
     try:
-        with open_regular_file(path) as stream:
+        with open_regular(path) as stream:
             while block := stream.read(1024 * 1024):
                 digest.update(block)
     except OSError as error:
@@ -192,7 +192,7 @@ def save_chunks(saved: SavedBytes, source: SourceFile, planned: Import) -> None:
     assert plan is not None, "begin only a file that was split"
     written: list[str] = []
     try:
-        with open_regular_file(source.path) as stream:
+        with open_regular(source.path) as stream:
             for split, chunk in zip(plan.chunks, planned.chunks, strict=True):
                 saved.save(chunk.idempotency_key, chunk_bytes(stream, plan, split))
                 written.append(chunk.idempotency_key)
@@ -224,5 +224,4 @@ def chunk_filename(imported: Import, number: int) -> str:
 
 def chunk_label(imported: Import, number: int) -> str:
     """The watch-list label of chunk `number`'s batch: `March 2/5`."""
-    suffix = f" {number}/{len(imported.chunks)}"
-    return clean(imported.name, limit=LABEL_LIMIT - len(suffix)) + suffix
+    return clean_label(imported.name, suffix=f" {number}/{len(imported.chunks)}").text

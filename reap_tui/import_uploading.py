@@ -18,11 +18,10 @@ from pathlib import Path
 from reap_tui.api.client import ReapClient
 from reap_tui.api.errors import ApiFailure
 from reap_tui.api.models import UploadReceipt
-from reap_tui.batchfile import UnreadableFile
 from reap_tui.chunking import SourceChanged, SplitError, chunk_bytes, split_stream
 from reap_tui.clock import Clock
+from reap_tui.files import open_regular
 from reap_tui.import_plan import chunk_filename, chunk_label
-from reap_tui.regular_file import open_regular_file
 from reap_tui.store import AddResult, Entry, WatchList, WatchListError
 from reap_tui.store.imports import Import, ImportChunk, find, with_chunk_batch
 from reap_tui.store.model import Source
@@ -127,12 +126,12 @@ def rebuild_chunk(imported: Import, number: int) -> bytes | None:
     if source is None:
         return None
     try:
-        with open_regular_file(Path(source.path)) as stream:
+        with open_regular(Path(source.path)) as stream:
             plan = split_stream(stream)
             if plan.source_sha256 != source.sha256 or len(plan.chunks) != len(imported.chunks):
                 return None
             data = chunk_bytes(stream, plan, plan.chunks[number - 1])
-    except (UnreadableFile, OSError, SplitError, SourceChanged):
+    except (OSError, SplitError, SourceChanged):
         return None
     return data if hashlib.sha256(data).hexdigest() == imported.chunks[number - 1].sha256 else None
 

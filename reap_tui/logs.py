@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
-import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
 
-REDACTED = "[redacted]"
+from reap_tui.files import open_for_append
+from reap_tui.redaction import PROCESS_SECRETS, Secrets
+from reap_tui.redaction import REDACTED as REDACTED  # the log's mark, as before
+from reap_tui.text import clean
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -18,21 +23,14 @@ def default_log_path() -> Path:
     return Path(platformdirs.user_log_dir("reap-tui")) / "reap-tui.log"
 
 
-class RedactSecrets(logging.Filter):
+class RedactSecrets(Secrets, logging.Filter):
     """Replaces every known secret in a record's final text, arguments and traceback."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self._secrets = [secret for secret in secrets if secret]
-
-    def add(self, secret: str) -> None:
-        if secret and secret not in self._secrets:
-            self._secrets.append(secret)
-
-    def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        logging.Filter.__init__(self)
+        Secrets.__init__(self, ())
+        for secret in secrets:
+            self.add(secret)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redact(record.getMessage())
@@ -48,20 +46,34 @@ _FILTERS: list[RedactSecrets] = []
 
 
 def protect_in_logs(secret: str) -> None:
-    """A secret learnt after logging started (a key typed in) is redacted from then on."""
+    """A secret learnt at any time (a key read or typed in) is redacted from then on: from the
+    log, and from every server text, which goes through `redaction.redact_secrets`."""
+    PROCESS_SECRETS.add(secret)
     for redact in _FILTERS:
         redact.add(secret)
 
 
 def start_logging(path: Path | None, secrets: Iterable[str]) -> RedactSecrets:
-    """Send reap_tui's and httpx's records to `path` (default: the platform log dir)."""
+    """Send reap_tui's and httpx's records to `path` (default: the platform log dir).
+
+    A log file that cannot be opened safely (a symbolic link, a FIFO, an unwritable folder)
+    is said on stderr and not written; the command runs on without it.
+    """
     log_path = path or default_log_path()
-    log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(
-        log_path, maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8", delay=True
-    )
+    secrets = list(secrets)
+    for secret in secrets:
+        PROCESS_SECRETS.add(secret)
     redact = RedactSecrets(secrets)
     _FILTERS.append(redact)
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handler = _LogFile(log_path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(
+            f"reap-tui: not writing the debug log {clean(str(log_path))}: {reason}", file=sys.stderr
+        )
+        return redact
     handler.addFilter(redact)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     for name in ("reap_tui", "httpx"):
@@ -69,7 +81,16 @@ def start_logging(path: Path | None, secrets: Iterable[str]) -> RedactSecrets:
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
         logger.propagate = False
-    if not log_path.exists():
-        log_path.touch(mode=0o600)
-    os.chmod(log_path, 0o600)
     return redact
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """A rotating log whose file is opened by `open_for_append`: never through a symbolic
+    link, created private, and an existing file's permissions left as they are."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8")
+
+    def _open(self) -> io.TextIOWrapper:
+        fd, _created = open_for_append(Path(self.baseFilename))
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)

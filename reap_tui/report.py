@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from reap_tui import format as fmt
-from reap_tui.api.errors import ApiFailure
+from reap_tui.api.errors import CATALOGUE, MISSING_KEY_CODE, ApiFailure, FailureKind
 from reap_tui.api.models import BatchStatus
 from reap_tui.batchfile import ValidationReport
 from reap_tui.clock import to_datetime
@@ -71,6 +71,58 @@ def status_json(status: BatchStatus) -> dict[str, Any]:
 
 def failure_json(failure: ApiFailure) -> dict[str, Any]:
     return {"error": failure.as_json()}
+
+
+def no_key_json(problem: str) -> dict[str, Any]:
+    """No key to send: the error Reap answers a request without one with (its code), though
+    nothing was sent; `detail` says how to provide a key."""
+    missing = CATALOGUE[MISSING_KEY_CODE]
+    return failure_json(
+        ApiFailure(
+            kind=FailureKind.AUTH,
+            title=missing.title,
+            meaning="No API key is set, so no request was sent (Reap would refuse it).",
+            action=missing.action,
+            code=MISSING_KEY_CODE,
+            detail=clean(problem, limit=500),
+        )
+    )
+
+
+def usage_error_json(problem: str) -> dict[str, Any]:
+    """A command line, id, file or setting refused before any request was sent (exit 2)."""
+    return _local_json(
+        "usage error",
+        "Usage error",
+        "The command was refused before anything was sent.",
+        "Correct what the detail names and run the command again.",
+        problem,
+    )
+
+
+def interrupted_json() -> dict[str, Any]:
+    return _local_json(
+        "interrupted",
+        "Interrupted",
+        "The command was stopped (Ctrl-C) before it finished.",
+        "Run it again.",
+        "",
+    )
+
+
+def _local_json(kind: str, title: str, meaning: str, action: str, detail: str) -> dict[str, Any]:
+    """An error of the program's own, in the shape of `failure_json`."""
+    document = failure_json(
+        ApiFailure(
+            kind=FailureKind.CLIENT_ERROR,
+            title=title,
+            meaning=meaning,
+            action=action,
+            detail=clean(detail, limit=500),
+        )
+    )
+    document["error"]["kind"] = kind
+    return document
 
 
 def status_lines(status: BatchStatus, now: float, *, utc: bool = True) -> list[str]:

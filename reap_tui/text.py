@@ -9,6 +9,9 @@ from typing import Any
 
 # C0 and C1 controls, DEL, and the bidi overrides that can reorder what a reader sees.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What json.dumps(ensure_ascii=False) leaves raw among those (it escapes C0 itself), and lone
+# surrogates (an undecodable byte of a path or argument), which cannot even be printed as UTF-8.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"[\t\n]")
 
 
@@ -53,3 +56,12 @@ def describe_value(value: Any, limit: int = 40) -> str:
     if isinstance(value, dict):
         return "an object"
     return clean(type(value).__name__, limit=limit)
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """JSON for a terminal or a pipe: letters of any script stay readable, but every control,
+    C1, bidi-override and lone-surrogate character is written as a \\uXXXX escape, so that
+    printing the document can neither drive the terminal nor reorder what a reader sees."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    # These characters only ever occur inside JSON strings, where \\uXXXX means the same.
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -33,7 +33,7 @@ from reap_tui.batchfile import (
     validate_file,
 )
 from reap_tui.clock import Clock
-from reap_tui.regular_file import open_regular_file
+from reap_tui.files import open_regular
 from reap_tui.store import Entry, PendingUpload, WatchList, WatchListError
 from reap_tui.store.saved_bytes import SavedBytes
 from reap_tui.text import clean
@@ -76,7 +76,7 @@ class BatchFile:
 def read_batch_file(path: Path) -> BatchFile:
     """Read and validate a CSV; UnreadableFile if it cannot be read or is not a regular file."""
     try:
-        with open_regular_file(path) as stream:
+        with open_regular(path) as stream:
             if os.fstat(stream.fileno()).st_size > MAX_BYTES:
                 return BatchFile(path, None, validate_file(path))  # reports the size, unread
             data = stream.read(MAX_BYTES + 1)

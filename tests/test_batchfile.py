@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import threading
+import io
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from reap_tui.batchfile import (
     ValidationReport,
     validate_bytes,
     validate_file,
+    validate_whole,
 )
 
 ID_1 = "784d4045-c900-4050-aad6-8fe4c8d2fb16"
@@ -48,8 +48,8 @@ BAD_FILES = [
     pytest.param(
         b"\n\r\n",
         [
-            "warning: line 1: blank line skipped",
-            "warning: line 2: blank line skipped",
+            "warning: row 1: blank line skipped",
+            "warning: row 2: blank line skipped",
             "no header row (the file has only blank lines)",
             "invalid: 1 error, 2 warnings",
         ],
@@ -115,13 +115,13 @@ BAD_FILES = [
     ),
     pytest.param(
         f"externalId,shareToken\n{ID_1},tok\nabc,tok\n".encode(),
-        ['row 2, column externalId: "abc" is not a UUID', "invalid: 1 error, 0 warnings"],
+        ['row 3, column externalId: "abc" is not a UUID', "invalid: 1 error, 0 warnings"],
         id="not-a-uuid",
     ),
     pytest.param(
         f"externalId,shareToken\n {ID_1},tok\n".encode(),
         [
-            f'row 1, column externalId: " {ID_1}" is not a UUID (spaces around it)',
+            f'row 2, column externalId: " {ID_1}" is not a UUID (spaces around it)',
             "invalid: 1 error, 0 warnings",
         ],
         id="uuid-with-spaces",
@@ -129,7 +129,7 @@ BAD_FILES = [
     pytest.param(
         f"externalId,shareToken\n{ID_1},a\n{ID_2},b\n{ID_1.upper()},c\n".encode(),
         [
-            f'row 3, column externalId: "{ID_1.upper()}" is also in row 1',
+            f'row 4, column externalId: "{ID_1.upper()}" is also in row 2',
             "invalid: 1 error, 0 warnings",
         ],
         id="duplicate-external-id",
@@ -137,8 +137,8 @@ BAD_FILES = [
     pytest.param(
         f"externalId,shareToken\n,tok\n{ID_1},  \n".encode(),
         [
-            "row 1, column externalId: required cell is empty",
-            "row 2, column shareToken: required cell is empty",
+            "row 2, column externalId: required cell is empty",
+            "row 3, column shareToken: required cell is empty",
             "invalid: 2 errors, 0 warnings",
         ],
         id="empty-required-cells",
@@ -146,8 +146,8 @@ BAD_FILES = [
     pytest.param(
         f"externalId,shareToken\n{ID_1},tok,extra\n{ID_2}\n".encode(),
         [
-            "row 1: 3 cells, the header has 2",
-            "row 2: 1 cell, the header has 2",
+            "row 2: 3 cells, the header has 2",
+            "row 3: 1 cell, the header has 2",
             "invalid: 2 errors, 0 warnings",
         ],
         id="ragged-rows",
@@ -155,7 +155,7 @@ BAD_FILES = [
     pytest.param(
         f"externalId,shareToken\n{ID_1},a\n\n{ID_2},b\n".encode(),
         [
-            "warning: line 3: blank line skipped",
+            "warning: row 3: blank line skipped",
             "valid: 2 data rows, 101 bytes, 1 warning",
         ],
         id="blank-line",
@@ -163,16 +163,16 @@ BAD_FILES = [
     pytest.param(
         f"externalId,shareToken\n{ID_1},a\n\nabc,b\n".encode(),
         [
-            "warning: line 3: blank line skipped",
-            'row 2 (line 4), column externalId: "abc" is not a UUID',
+            "warning: row 3: blank line skipped",
+            'row 4, column externalId: "abc" is not a UUID',
             "invalid: 1 error, 1 warning",
         ],
-        id="row-after-blank-line-names-its-line",
+        id="row-after-blank-line-counts-it-as-a-spreadsheet-does",
     ),
     pytest.param(
         f"externalId,shareToken\n{ID_1},caf\xe9\n".encode("latin-1"),
         [
-            "row 1: invalid UTF-8 byte 0xE9 at byte offset 62 (save the file as UTF-8)",
+            "row 2: invalid UTF-8 byte 0xE9 at byte offset 62 (save the file as UTF-8)",
             "invalid: 1 error, 0 warnings",
         ],
         id="latin-1-byte",
@@ -187,20 +187,21 @@ BAD_FILES = [
             '\\x00n\\x00": not an upload column',
             "header, column externalId: required column is missing",
             "header, column shareToken: required column is missing",
-            "row 1: 1 cell, the header has 2",
-            "invalid: 4 errors, 2 warnings",
+            "row 2: a NUL byte (0x00) at byte offset 45: no cell may hold one",
+            "row 2: 1 cell, the header has 2",
+            "invalid: 5 errors, 2 warnings",
         ],
         id="utf-16",
     ),
     pytest.param(
         f'externalId,shareToken\n{ID_1},"tok\n'.encode(),
-        ["row 1: not valid CSV: a quoted cell is never closed", "invalid: 1 error, 0 warnings"],
+        ["row 2: not valid CSV: a quoted cell is never closed", "invalid: 1 error, 0 warnings"],
         id="unclosed-quote",
     ),
     pytest.param(
         f'externalId,shareToken\n{ID_1},"to"k\n'.encode(),
         [
-            'row 1: not valid CSV: a quote inside a cell must be doubled ("") and the whole cell '
+            'row 2: not valid CSV: a quote inside a cell must be doubled ("") and the whole cell '
             "quoted",
             "invalid: 1 error, 0 warnings",
         ],
@@ -218,13 +219,82 @@ BAD_FILES = [
     pytest.param(
         f"externalId,shareToken\n\x1b[31mred\u202e{'x' * 50},tok\n".encode(),
         [
-            'row 1, column externalId: "\\x1b[31mred\\u202exxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" '
+            'row 2, column externalId: "\\x1b[31mred\\u202exxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" '
             "is not a UUID",
             "invalid: 1 error, 0 warnings",
         ],
         id="cell-escaped-and-cut",
     ),
 ]
+
+
+FORMULA_FILES = [
+    pytest.param(
+        (
+            "externalId,shareToken,applicantLevel\n"
+            f'{ID_1},=1+1,"\tlevel"\n'
+            f'{ID_2},+tok,"\rlevel"\n'
+            f"{uuid_for(3)},-tok,@SUM(A1)\n"
+        ).encode(),
+        [
+            'warning: row 2, column shareToken: "=1+1" starts with "=": a spreadsheet opening '
+            "the file may run it as a formula",
+            'warning: row 2, column applicantLevel: "\\tlevel" starts with a tab: a spreadsheet '
+            "opening the file may run it as a formula",
+            'warning: row 3, column shareToken: "+tok" starts with "+": a spreadsheet opening '
+            "the file may run it as a formula",
+            'warning: row 3, column applicantLevel: "\\rlevel" starts with a carriage return: a '
+            "spreadsheet opening the file may run it as a formula",
+            'warning: row 4, column shareToken: "-tok" starts with "-": a spreadsheet opening '
+            "the file may run it as a formula",
+            'warning: row 4, column applicantLevel: "@SUM(A1)" starts with "@": a spreadsheet '
+            "opening the file may run it as a formula",
+            "valid: 3 data rows, 190 bytes, 6 warnings",
+        ],
+        id="formula-cells-warn",
+    ),
+    pytest.param(
+        f"externalId,shareToken\n{ID_1},to\x00ken\n".encode(),
+        [
+            "row 2: a NUL byte (0x00) at byte offset 61: no cell may hold one",
+            "invalid: 1 error, 0 warnings",
+        ],
+        id="nul-byte",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), FORMULA_FILES)
+def test_cells_a_spreadsheet_runs_and_nul_bytes(data: bytes, expected: list[str]) -> None:
+    assert report_lines(validate_bytes(data)) == expected
+
+
+def test_a_whole_file_past_the_row_limit_has_the_formula_and_nul_rules_too() -> None:
+    """`validate_whole` (a file to be split) lifts only the limits of one upload."""
+    rows = "".join(f"{uuid_for(n)},tok-{n}\n" for n in range(MAX_DATA_ROWS + 10))
+    tail = f"{uuid_for(90_000)},=HYPERLINK()\n{uuid_for(90_001)},to\x00ken\n"
+    data = f"externalId,shareToken\n{rows}{tail}".encode()
+
+    report = validate_whole(io.BytesIO(data))
+
+    assert report.data_rows == MAX_DATA_ROWS + 12
+    offset = data.index(b"\x00")
+    assert report_lines(report) == [
+        'warning: row 5,012, column shareToken: "=HYPERLINK()" starts with "=": a spreadsheet '
+        "opening the file may run it as a formula",
+        f"row 5,013: a NUL byte (0x00) at byte offset {offset:,}: no cell may hold one",
+        "invalid: 1 error, 1 warning",
+    ]
+
+
+def test_formula_cells_are_one_rule_with_and_n_more() -> None:
+    data = "externalId,shareToken\n" + "".join(f"{uuid_for(n)},=x{n}\n" for n in range(25))
+    report = validate_bytes(data.encode())
+    assert report.ok and report.warning_count == 25
+    assert report_lines(report)[-2:] == [
+        "warning: and 5 more cells a spreadsheet would run as formulas",
+        "valid: 25 data rows, 1 KB, 25 warnings",
+    ]
 
 
 @pytest.mark.parametrize(("data", "expected"), BAD_FILES)
@@ -270,9 +340,10 @@ def test_quoted_cells_with_commas_quotes_and_newlines() -> None:
     ).encode()
     report = validate_bytes(data)
     assert report.data_rows == 2
-    # The second row starts on line 4: the first row's quoted cell spans two lines.
+    # The second data row is row 3 of a spreadsheet, but starts on line 4: the first row's
+    # quoted cell spans two lines.
     assert report_lines(report) == [
-        'row 2 (line 4), column externalId: "abc" is not a UUID',
+        'row 3 (line 4), column externalId: "abc" is not a UUID',
         "invalid: 1 error, 0 warnings",
     ]
 
@@ -293,8 +364,8 @@ def test_five_thousand_and_one_rows_counts_them_all() -> None:
 def test_problems_are_capped_per_rule_but_all_counted() -> None:
     data = "externalId,shareToken\n" + "".join(f"bad-{n},tok\n" for n in range(1, 26))
     lines = report_lines(validate_bytes(data.encode()))
-    assert lines[0] == 'row 1, column externalId: "bad-1" is not a UUID'
-    assert lines[19] == 'row 20, column externalId: "bad-20" is not a UUID'
+    assert lines[0] == 'row 2, column externalId: "bad-1" is not a UUID'
+    assert lines[19] == 'row 21, column externalId: "bad-20" is not a UUID'
     assert lines[20:] == [
         "and 5 more externalId cells that are not UUIDs",
         "invalid: 25 errors, 0 warnings",
@@ -322,20 +393,11 @@ def test_over_ten_megabytes_is_reported_without_reading(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-def test_a_stream_past_ten_megabytes_stops_being_read(tmp_path: Path) -> None:
-    pipe = tmp_path / "pipe.csv"
-    os.mkfifo(pipe)
-
-    def write() -> None:
-        with pipe.open("wb") as f:
-            f.write(rows_csv(10).encode())
-            f.write(b"x" * MAX_BYTES)
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    report = validate_file(pipe)
-    writer.join()
+def test_a_stream_past_ten_megabytes_stops_being_read() -> None:
+    # A file that grows while it is read (its size said less than 10 MB when opened).
+    stream = io.BytesIO(rows_csv(10).encode() + b"x" * MAX_BYTES)
+    report = batchfile._validate_stream(stream)
+    assert stream.tell() == MAX_BYTES + 1
     assert report.problems[-1].message == (
         "file is 10.0 MB (10,485,761 bytes); the upload limit is 10 MB (10,485,760 bytes)"
     )
@@ -360,7 +422,7 @@ def test_permission_denied_is_unreadable(tmp_path: Path, monkeypatch: pytest.Mon
         raise PermissionError(13, "Permission denied")
 
     # Patched rather than chmod-ed: the tests may run as root, who reads any file.
-    monkeypatch.setattr(batchfile, "open", denied, raising=False)
+    monkeypatch.setattr(batchfile, "open_regular", denied)
     with pytest.raises(UnreadableFile, match=r"cannot read .*secret\.csv: Permission denied"):
         validate_file(path)
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reap_tui.batchfile import MAX_BYTES, MAX_DATA_ROWS, validate_bytes
+from reap_tui.batchfile import MAX_BYTES, MAX_DATA_ROWS, validate_bytes, validate_whole
 from reap_tui.chunking import (
     SourceChanged,
     SplitError,
@@ -156,6 +156,37 @@ def test_blank_lines_are_left_out_but_keep_their_row_numbers() -> None:
     assert [(c.first_record, c.last_record) for c in plan.chunks] == [(1, 2), (3, 3)]
     assert len(plan.chunks[0].ranges) == 2
     assert all(validate_bytes(c).warning_count == 0 for c in chunks)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("start", [b"", BOM, b"\n", BOM + b"\n"])
+def test_the_splitter_and_the_validator_number_rows_alike(newline: str, start: bytes) -> None:
+    """Blank lines count as rows and a record over several lines is one: a row the validator
+    warns about is the row the chunk holding it says it starts at."""
+    nl = newline.encode()
+    header = b"externalId,shareToken,applicantLevel" + nl
+    multi = f'{uuid_for(1)},"=two{newline}lines",basic{newline}'.encode()
+    data = (
+        start
+        + header
+        + row(0, "=one", newline)
+        + nl
+        + multi
+        + nl * 2
+        + row(2, "+three", newline)
+        + row(3, "@four", newline).rstrip(nl)
+    )
+
+    report = validate_whole(io.BytesIO(data))
+    plan = split_stream(io.BytesIO(data), max_rows=1)
+
+    warned = [p.sheet_row for p in report.problems if "formula" in p.message]
+    split_rows = [(c.first_row, c.last_row) for c in plan.chunks]
+    first = 2 + start.count(b"\n")
+    assert warned == [first, first + 2, first + 5, first + 6]
+    assert split_rows == [(row, row) for row in warned]
+    assert plan.header_row == first - 1
+    assert [p.row for p in report.problems if "formula" in p.message] == [1, 2, 3, 4]
 
 
 def test_a_last_row_without_a_newline_stays_so() -> None:

@@ -311,8 +311,8 @@ def test_dry_run_prints_the_plan_and_sends_and_writes_nothing(
 
 
 @pytest.mark.parametrize("options", [(), ("--import", "March"), ("--import", "March", "--dry-run")])
-@pytest.mark.parametrize("kind", ["fifo", "folder"])
-def test_a_fifo_or_a_folder_is_a_usage_error_at_once(
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_fifo_or_a_directory_is_a_usage_error_at_once(
     home: Path, tmp_path: Path, server: SandboxServer, kind: str, options: tuple[str, ...]
 ) -> None:
     path = tmp_path / "batch.csv"
@@ -324,7 +324,7 @@ def test_a_fifo_or_a_folder_is_a_usage_error_at_once(
     done = cli(home, "upload", str(path), *options, "--base-url", server.base_url)
 
     assert done.returncode == 2
-    expected = "a FIFO (named pipe)" if kind == "fifo" else "a folder"
+    expected = "a named pipe (FIFO)" if kind == "fifo" else "a directory"
     assert f"it is {expected}, not a regular file" in done.stderr
     assert server.request_log == []
 

@@ -37,8 +37,8 @@ def test_invalid_file_exits_4_with_one_line_per_problem(tmp_path: Path) -> None:
     result = validate(path)
     assert result.returncode == 4
     assert result.stdout.splitlines() == [
-        'row 1, column externalId: "abc" is not a UUID',
-        "row 1, column shareToken: required cell is empty",
+        'row 2, column externalId: "abc" is not a UUID',
+        "row 2, column shareToken: required cell is empty",
         "invalid: 2 errors, 0 warnings",
     ]
 
@@ -59,7 +59,9 @@ def test_json_report_is_one_object(tmp_path: Path) -> None:
         "problems": [
             {
                 "severity": "error",
-                "row": 1,
+                "row": 2,
+                "data_row": 1,
+                "header": False,
                 "line": 2,
                 "column": "externalId",
                 "message": '"abc" is not a UUID',
@@ -80,7 +82,9 @@ def test_missing_file_exits_2_without_traceback(tmp_path: Path) -> None:
 def test_directory_exits_2(tmp_path: Path) -> None:
     result = validate(tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"reap-tui: cannot read {tmp_path}: it is a directory"
+    assert result.stderr.strip() == (
+        f"reap-tui: cannot read {tmp_path}: it is a directory, not a regular file"
+    )
 
 
 def test_an_unreadable_path_is_printed_with_control_characters_replaced(tmp_path: Path) -> None:

@@ -82,7 +82,10 @@ def test_the_worst_code_wins(sandbox: RunningSandbox, tmp_path: Path) -> None:
 
 def test_invalid_id_is_2_and_sends_nothing(sandbox: RunningSandbox, tmp_path: Path) -> None:
     returncode, events, stderr = watch(tmp_path, sandbox.base_url, sandbox.api_key, "nope")
-    assert (returncode, events) == (2, [])
+    assert returncode == 2
+    [refusal] = events  # with --json, the refusal too is one JSON object
+    assert refusal["error"]["kind"] == "usage error"
+    assert "is not a UUID" in refusal["error"]["detail"]
     assert "is not a UUID" in stderr
 
 

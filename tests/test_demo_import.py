@@ -132,12 +132,12 @@ async def test_the_demo_dashboard_watches_the_import_when_the_sandbox_serves_it(
 
             await wait_for(pilot, checked, clock=clock, step=0.05)
             await pilot.pause(0.3)
-            shown = app.table.shown_ids
+            shown = app.table.row_keys
             assert set(DEMO_IMPORT_IDS) | set(demo_labels()) == set(shown)
             labels = demo_import_labels()
-            assert [str(app.table.get_cell(b, "label")) for b in DEMO_IMPORT_IDS] == list(
+            assert [app.table.cell_text(b, "label") for b in DEMO_IMPORT_IDS] == list(
                 labels.values()
             )
-            cells = {b: str(app.table.get_cell(b, "status")) for b in DEMO_IMPORT_IDS}
+            cells = {b: app.table.cell_text(b, "status") for b in DEMO_IMPORT_IDS}
             assert cells[DEMO_IMPORT_IDS[0]] == "▶ in progress"
             assert cells[DEMO_IMPORT_IDS[-1]] == "◌ pending"

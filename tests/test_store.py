@@ -12,6 +12,8 @@ import pytest
 from reap_tui.clock import FakeClock
 from reap_tui.engine.state import Phase
 from reap_tui.store import Snapshot, WatchList
+from reap_tui.store import watchlist as watchlist_module
+from reap_tui.store.errors import WatchListUnavailable
 from reap_tui.store.model import Source
 
 from .conftest import START
@@ -233,3 +235,24 @@ def test_a_second_entry_for_the_same_batch_is_reported_not_merged(
     reloaded = _open(path, clock)
     assert [e.environment for e in reloaded.entries] == ["sandbox"]
     assert "already entry #1" in reloaded.problems[0].problem
+
+
+def test_a_link_to_the_watch_list_and_the_file_itself_share_one_lock(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "dotfiles" / "watchlist.toml"
+    target.parent.mkdir()
+    link = tmp_path / "data" / "watchlist.toml"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    through_link, direct = _open(link, clock), _open(target, clock)
+    monkeypatch.setattr(watchlist_module, "LOCK_TIMEOUT", 0.0)
+
+    # A program in the middle of a change through the link holds the lock the other waits for.
+    with through_link._locked(), pytest.raises(WatchListUnavailable, match="has held its lock"):
+        direct.add(A, **SANDBOX)
+    direct.add(A, **SANDBOX)
+    through_link.add(B, **SANDBOX)
+
+    assert sorted(_ids(_open(target, clock))) == sorted([A, B])
+    assert link.is_symlink()

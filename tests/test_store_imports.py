@@ -210,6 +210,25 @@ def test_saved_bytes_are_private_checked_and_swept_only_when_old(tmp_path: Path)
     assert os.listdir(saved.folder) == []
 
 
+def test_saved_bytes_are_read_only_from_a_regular_file_of_their_own(tmp_path: Path) -> None:
+    """A link or a FIFO put where the bytes were is not read (nor waited on): the upload
+    is then treated as having lost its bytes, never sent with someone else's."""
+    saved = SavedBytes.beside(tmp_path / "watchlist.toml")
+    data = b"externalId,shareToken\n"
+    digest = hashlib.sha256(data).hexdigest()
+    saved.save("key-1", data)
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_bytes(data)
+    path = saved.path_for("key-1")
+
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert saved.load("key-1", digest) is None
+    path.unlink()
+    os.mkfifo(path)
+    assert saved.load("key-1", digest) is None
+
+
 _IMPORT_KEYS = st.sampled_from(
     [
         *("name", "environment", "base_url", "created_at", "batch_ids", "source", "chunk"),

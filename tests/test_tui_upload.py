@@ -116,7 +116,7 @@ async def test_upload_from_pick_to_a_row_waiting_for_its_first_check(
 
         await pick(pilot, screen, "bad.csv")
         await wait_for(pilot, lambda: "invalid" in text_of(screen, "#upload-report"))
-        assert "row 1, column externalId" in text_of(screen, "#upload-report")
+        assert "row 2, column externalId" in text_of(screen, "#upload-report")
         assert screen.query_one("#upload-start", Button).disabled
 
         await pick(pilot, screen, "march.csv")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Generator
@@ -25,6 +26,7 @@ from reap_tui.api.models import BatchStatus, UploadReceipt
 from reap_tui.api.parser import MalformedBody, parse_batch_status, parse_upload_receipt
 from reap_tui.api.retry_after import parse_retry_after
 from reap_tui.clock import Clock
+from reap_tui.logs import protect_in_logs
 from reap_tui.text import clean
 
 log = logging.getLogger("reap_tui.api")
@@ -35,6 +37,9 @@ DEFAULT_AUTH_HEADER = "x-reap-api-key"
 MAX_RESPONSE_BODY = 1024 * 1024
 # Seconds to wait for the upload's answer (a 10 MB body on a slow link, then Reap's parsing).
 DEFAULT_UPLOAD_TIMEOUT = 120.0
+# Seconds a status request may take in all: the timeouts above are per step, and a server
+# that sends a byte every few seconds never trips them.
+DEFAULT_REQUEST_DEADLINE = 30.0
 
 
 @dataclass(frozen=True)
@@ -80,13 +85,18 @@ class ReapClient:
         transport: httpx.AsyncBaseTransport | None = None,
         connect_retries: int = 2,
         upload_timeout: float = DEFAULT_UPLOAD_TIMEOUT,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._api_key = api_key
+        if api_key:
+            protect_in_logs(api_key)
         self._auth_header = auth_header
         self._clock = clock
         timeouts = timeouts or Timeouts()
         self._upload_timeout = httpx.Timeout(upload_timeout, connect=timeouts.connect)
+        self._upload_deadline = upload_timeout
+        self._request_deadline = request_deadline
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={
@@ -111,6 +121,8 @@ class ReapClient:
 
     def set_api_key(self, api_key: str | None) -> None:
         self._api_key = api_key
+        if api_key:
+            protect_in_logs(api_key)
 
     def _sign(self, request: httpx.Request) -> None:
         """The one place the key goes: a header of the request about to be sent."""
@@ -136,7 +148,9 @@ class ReapClient:
         batch_id = parse_batch_id(batch_id)
         started = self._clock.now()
         begun = time.perf_counter()
-        answer = await self._request("GET", f"{BATCH_PATH}/{batch_id}")
+        answer = await self._request(
+            "GET", f"{BATCH_PATH}/{batch_id}", deadline=self._request_deadline
+        )
         status: BatchStatus | None = None
         if isinstance(answer, ApiFailure):
             failure: ApiFailure | None = answer
@@ -170,6 +184,7 @@ class ReapClient:
             files={"file": (filename, data, "text/csv")},
             headers={"X-Provider": provider, "Idempotency-Key": idempotency_key},
             timeout=self._upload_timeout,
+            deadline=self._upload_deadline,
         )
         receipt: UploadReceipt | None = None
         if isinstance(answer, ApiFailure):
@@ -189,8 +204,20 @@ class ReapClient:
         )
         return UploadResult(receipt, failure)
 
-    async def _request(self, method: str, path: str, **options: Any) -> _Answer | ApiFailure:
-        """Send one request; a transport problem or an oversized body comes back as a failure."""
+    async def _request(
+        self, method: str, path: str, *, deadline: float, **options: Any
+    ) -> _Answer | ApiFailure:
+        """Send one request; a transport problem, an oversized body or an answer not complete
+        within `deadline` seconds comes back as a failure."""
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._exchange(method, path, **options)
+        except TimeoutError:
+            return transport_failure(
+                FailureKind.TIMEOUT, f"no complete answer within {deadline:g} s"
+            )
+
+    async def _exchange(self, method: str, path: str, **options: Any) -> _Answer | ApiFailure:
         try:
             async with self._http.stream(method, path, **options) as response:
                 content_type = response.headers.get("content-type")

@@ -3,6 +3,10 @@
 The catalogue is keyed on Reap's whole 10-digit code: its digits do not reliably match the
 HTTP status, so no meaning is derived from them. An unknown code, or a body that is not
 Reap-shaped at all (HTML, empty, garbage), falls back to a description by HTTP status.
+
+Server text enters the program here, and only here: every string of a failure that came from
+a server (or from the network) has the known secrets redacted before any screen, line, JSON
+object or log sees it, since a server can reflect the key it was sent.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reap_tui.redaction import redact_secrets
 from reap_tui.text import clean
 
 
@@ -32,8 +37,10 @@ class Explanation:
     action: str
 
 
+MISSING_KEY_CODE = "0000000100"
+
 CATALOGUE: dict[str, Explanation] = {
-    "0000000100": Explanation(
+    MISSING_KEY_CODE: Explanation(
         "Missing API key",
         "The request reached Reap without an API key.",
         "Set REAP_API_KEY (or the variable named in config.toml), or (in the dashboard) "
@@ -143,7 +150,8 @@ def explain(http_status: int | None, code: str | None) -> Explanation:
 class ApiFailure:
     """Why a call did not yield a result, with everything a screen needs to explain it.
 
-    `message` and `parameter` are the server's own strings, kept raw: render them as text.
+    `message` and `parameter` are the server's own strings, kept raw (but with secrets
+    redacted): render them as text.
     """
 
     kind: FailureKind
@@ -185,8 +193,14 @@ EXCERPT_LIMIT = 300
 
 
 def excerpt(body: bytes) -> str:
-    """The start of a body as escaped, printable, bounded text."""
-    return clean(body[: EXCERPT_LIMIT * 4].decode("utf-8", "replace"), limit=EXCERPT_LIMIT)
+    """The start of a body as escaped, printable, bounded text, secrets redacted (before the
+    cut, so that no part of one is left at the end)."""
+    start = redact_secrets(body[: EXCERPT_LIMIT * 4].decode("utf-8", "replace"))
+    return clean(start, limit=EXCERPT_LIMIT)
+
+
+def _server_text(text: str | None) -> str | None:
+    return None if text is None else redact_secrets(text)
 
 
 @dataclass(frozen=True)
@@ -230,6 +244,7 @@ def failure_from_response(
     reap = parse_error_body(body)
     code = reap.code if reap else None
     explanation = explain(http_status, code)
+    content_type = _server_text(content_type)
     if reap is None:
         shape = (
             "an empty body"
@@ -245,9 +260,9 @@ def failure_from_response(
         meaning=explanation.meaning,
         action=explanation.action,
         http_status=http_status,
-        code=code,
-        message=reap.message if reap else None,
-        parameter=reap.parameter if reap else None,
+        code=_server_text(code),
+        message=_server_text(reap.message) if reap else None,
+        parameter=_server_text(reap.parameter) if reap else None,
         content_type=content_type,
         body_excerpt=excerpt(body),
         retry_after=retry_after,
@@ -290,7 +305,7 @@ def transport_failure(kind: FailureKind, detail: str) -> ApiFailure:
         title=explanation.title,
         meaning=explanation.meaning,
         action=explanation.action,
-        detail=clean(detail, limit=200),
+        detail=clean(redact_secrets(detail), limit=200),
     )
 
 
@@ -303,7 +318,7 @@ def malformed_failure(
         meaning="Reap answered, but not with a batch status as documented.",
         action="Nothing to do: the check is retried with back-off. Tell Reap if it persists.",
         http_status=http_status,
-        content_type=content_type,
+        content_type=_server_text(content_type),
         body_excerpt=excerpt(body),
-        detail=clean(detail, limit=200),
+        detail=clean(redact_secrets(detail), limit=200),
     )

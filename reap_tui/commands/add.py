@@ -33,12 +33,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from reap_tui.clock import SystemClock
     from reap_tui.commands.context import saving, settings_from, target_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
+    from reap_tui.labels import clean_label
     from reap_tui.text import clean
 
     batch_id = args.batch_id
+    label = clean_label(args.label)
+    if label.was_cut:
+        print(f"reap-tui: {label.cut_note}", file=sys.stderr)
     settings = settings_from(args)
     environment, base_url = target_from(args, settings)
     clock = SystemClock()
@@ -48,20 +54,20 @@ def run(args: argparse.Namespace) -> int:
         from reap_tui.store import Entry
         from reap_tui.store.model import Source
 
-        entry = Entry(batch_id, clock.now(), Source.MANUAL, environment, base_url, args.label)
+        entry = Entry(batch_id, clock.now(), Source.MANUAL, environment, base_url, label.text)
         (result,), note = add_to_import(watchlist, args.import_name, [entry])
     else:
         note = ""
         with saving(watchlist):
             result = watchlist.add(
-                batch_id, label=args.label, environment=environment, base_url=base_url
+                batch_id, label=label.text, environment=environment, base_url=base_url
             )
-    label = f" ({clean(result.entry.label)})" if result.entry.label else ""
+    shown = f" ({clean(result.entry.label)})" if result.entry.label else ""
     if result.added:
-        print(f"added {batch_id}{label} [{environment}] to {watchlist.path}")
+        print(f"added {batch_id}{shown} [{environment}] to {watchlist.path}")
     else:
         print(
-            f"{batch_id}{label} is already in the watch list "
+            f"{batch_id}{shown} is already in the watch list "
             f"[{clean(result.entry.environment, limit=30)}]" + ("" if note else "; nothing changed")
         )
     if note:

@@ -7,7 +7,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from reap_tui.api.client import DEFAULT_UPLOAD_TIMEOUT, ReapClient
+from reap_tui.api.client import DEFAULT_REQUEST_DEADLINE, DEFAULT_UPLOAD_TIMEOUT, ReapClient
 from reap_tui.api.hosts import is_loopback_url
 from reap_tui.apikey import ApiKey, ApiKeyError
 from reap_tui.clock import Clock
@@ -28,6 +28,7 @@ class Connection:
     auth_header: str
     cadence: CadenceConfig
     limits: Limits
+    request_deadline: float = DEFAULT_REQUEST_DEADLINE
 
     def require_key(self) -> ApiKey:
         if self.api_key is None:
@@ -47,6 +48,7 @@ class Connection:
             clock=clock,
             auth_header=self.auth_header,
             upload_timeout=upload_timeout,
+            request_deadline=self.request_deadline,
         )
 
 
@@ -77,5 +79,12 @@ def connection_from(args: argparse.Namespace, settings: Settings | None = None) 
         per_second=settings.limits.max_requests_per_second,
     )
     return Connection(
-        environment, base_url, api_key, key_problem, settings.api.auth_header, cadence, limits
+        environment,
+        base_url,
+        api_key,
+        key_problem,
+        settings.api.auth_header,
+        cadence,
+        limits,
+        settings.limits.request_deadline,
     )

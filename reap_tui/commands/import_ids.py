@@ -38,14 +38,16 @@ def run(args: argparse.Namespace) -> int:
     from reap_tui.commands.common import UsageError
     from reap_tui.commands.context import saving, settings_from, target_from, watchlist_from
     from reap_tui.exitcodes import ExitCode
-    from reap_tui.idlist import UnusableIdList, parse_id_list
+    from reap_tui.files import read_limited
+    from reap_tui.idlist import SIZE_LIMIT, UnusableIdList, parse_id_list
+    from reap_tui.labels import clean_label
     from reap_tui.store import Entry
-    from reap_tui.store.model import LABEL_LIMIT, Source
+    from reap_tui.store.model import Source
     from reap_tui.text import clean
 
     path = Path(args.file)
     try:
-        listed = parse_id_list(path.read_bytes())
+        listed = parse_id_list(read_limited(path, SIZE_LIMIT, "an ids file"))
     except OSError as error:
         raise UsageError(f"{clean(str(path))}: {error.strerror}") from None
     except UnusableIdList as error:
@@ -54,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{clean(str(path))}: line {line}: {clean(problem)}", file=sys.stderr)
     if not listed.ids:
         raise UsageError(f"{clean(str(path))}: no valid batch ids found")
+    labels = {}
+    for batch_id, (line, raw) in listed.labels.items():
+        label = labels[batch_id] = clean_label(raw)
+        if label.was_cut:
+            print(f"{clean(str(path))}: line {line}: {label.cut_note}", file=sys.stderr)
 
     settings = settings_from(args)
     environment, base_url = target_from(args, settings)
@@ -67,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             Source.MANUAL,
             environment,
             base_url,
-            clean(listed.labels.get(batch_id, ""), limit=LABEL_LIMIT),
+            labels[batch_id].text if batch_id in labels else "",
         )
         for _, batch_id in listed.ids
     ]

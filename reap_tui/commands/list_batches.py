@@ -39,7 +39,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     import sys
 
     from reap_tui.clock import SystemClock
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         pending_lines,
     )
     from reap_tui.exitcodes import ExitCode
-    from reap_tui.text import clean
+    from reap_tui.text import clean, json_text
 
     settings = settings_from(args)
     clock = SystemClock()
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
                 for problem in watchlist.problems
             ],
         }
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        print(json_text(document, indent=2))
         return ExitCode.OK
     for problem in watchlist.problems:
         print(f"reap-tui: skipped an entry: {clean(problem.problem)}", file=sys.stderr)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -42,20 +41,21 @@ async def _check(connection: Connection, batch_id: str, *, as_json: bool) -> int
     from reap_tui.clock import SystemClock
     from reap_tui.exitcodes import exit_code_for_failure
     from reap_tui.report import failure_json, failure_lines, status_json, status_lines
+    from reap_tui.text import json_text
 
     clock = SystemClock()
     async with connection.client(clock) as client:
         result = await client.get_batch_status(batch_id)
     if result.status is not None:
         if as_json:
-            print(json.dumps(status_json(result.status)))
+            print(json_text(status_json(result.status)))
         else:
             print("\n".join(status_lines(result.status, clock.now())))
         return ExitCode.OK
     failure = result.failure
     assert failure is not None
     if as_json:
-        print(json.dumps(failure_json(failure)))
+        print(json_text(failure_json(failure)))
     else:
         headline, *details = failure_lines(failure)
         print(f"reap-tui: {headline}", *details, sep="\n", file=sys.stderr)

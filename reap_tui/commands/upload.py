@@ -102,8 +102,8 @@ def _run_single(args: argparse.Namespace) -> int:
     from reap_tui.commands.context import watchlist_from
     from reap_tui.commands.upload_support import confirmed, say
     from reap_tui.exitcodes import ExitCode
+    from reap_tui.labels import clean_label
     from reap_tui.report import validation_lines
-    from reap_tui.store.model import LABEL_LIMIT
     from reap_tui.text import clean
     from reap_tui.uploading import earlier_uploads_of, read_batch_file
 
@@ -134,7 +134,10 @@ def _run_single(args: argparse.Namespace) -> int:
     earlier = earlier_uploads_of(
         watchlist, batch_file.path, connection.base_url, other_than=batch_file.sha256
     )
-    label = clean(args.label, limit=LABEL_LIMIT)
+    cleaned_label = clean_label(args.label)
+    if cleaned_label.was_cut:
+        say(f"reap-tui: {cleaned_label.cut_note}")
+    label = cleaned_label.text
     return asyncio.run(
         _upload(connection, watchlist, batch_file, earlier, label, args.upload_timeout)
     )

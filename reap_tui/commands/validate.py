@@ -21,20 +21,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from reap_tui.batchfile import UnreadableFile, validate_file
     from reap_tui.commands.common import UsageError
     from reap_tui.exitcodes import ExitCode
     from reap_tui.report import validation_lines
-    from reap_tui.text import clean
+    from reap_tui.text import clean, json_text
 
     try:
         report = validate_file(args.file)
     except UnreadableFile as error:
         raise UsageError(clean(str(error))) from None
     if args.json:
-        print(json.dumps(report.to_json()))
+        print(json_text(report.to_json()))
     else:
         print(*validation_lines(report), sep="\n")
     return ExitCode.OK if report.ok else ExitCode.INVALID_FILE

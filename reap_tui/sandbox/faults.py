@@ -1,16 +1,17 @@
 """Deterministic faults a scripted batch (or the upload endpoint) answers with, by request number.
 
-Faults that replace the answer (5xx, 429, 401, 404) are decided before the endpoint runs: an
-upload behind one creates nothing. The others (malformed, slow, reset, huge) alter the endpoint's
-own answer, so an upload behind a slow or reset answer has created its batch, as a real server
-that is slow to reply would have.
+Faults that replace the answer (5xx, 429, 401, 404, a key reflected) are decided before the
+endpoint runs: an upload behind one creates nothing. The others (malformed, slow, trickle, reset,
+huge) alter the endpoint's own answer, so an upload behind a slow or reset answer has created its
+batch, as a real server that is slow to reply would have.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -50,6 +51,8 @@ class FaultKind(StrEnum):
     BAD_ENCODING = "bad_encoding"
     UNAUTHORIZED = "unauthorized"
     NOT_FOUND = "not_found"
+    REFLECT_KEY = "reflect_key"
+    TRICKLE = "trickle"
 
 
 _REPLACING = frozenset(
@@ -61,6 +64,7 @@ _REPLACING = frozenset(
         FaultKind.RATE_LIMITED,
         FaultKind.UNAUTHORIZED,
         FaultKind.NOT_FOUND,
+        FaultKind.REFLECT_KEY,
     }
 )
 
@@ -79,6 +83,7 @@ class Fault:
     retry_after: float | None = None
     retry_after_as_date: bool = False
     delay: float = 0.0
+    interval: float = 0.0
     drop: tuple[str, ...] = ()
     override: tuple[tuple[str, Any], ...] = ()
     size: int = 0
@@ -163,6 +168,19 @@ class Fault:
         return cls(FaultKind.SLOW, delay=seconds)
 
     @classmethod
+    def trickle(cls, interval: float) -> Fault:
+        """The normal answer's headers at once, then its body one byte every `interval` seconds
+        of real time (not scaled): a server no per-read timeout ever gives up on."""
+        return cls(FaultKind.TRICKLE, interval=interval)
+
+    @classmethod
+    def reflect_key(cls, http_status: int = 401) -> Fault:
+        """An error (401 or 500) whose message, parameter and body quote the API key the
+        request was sent with, as a careless server or proxy does."""
+        code = INVALID_KEY_CODE if http_status == 401 else SERVER_ERROR_CODE
+        return cls(FaultKind.REFLECT_KEY, http_status, code=code)
+
+    @classmethod
     def reset(cls) -> Fault:
         """The normal answer's headers and half its body, then the connection is closed."""
         return cls(FaultKind.RESET)
@@ -191,8 +209,17 @@ class Fault:
     def replaces_answer(self) -> bool:
         return self.kind in _REPLACING
 
-    def replacement(self, now: float, speed: float) -> Answer:
-        """The answer of a replacing fault at clock time `now`."""
+    def replacement(self, now: float, speed: float, sent_key: str | None = None) -> Answer:
+        """The answer of a replacing fault at clock time `now` to a request that carried
+        `sent_key` in its key header."""
+        if self.kind is FaultKind.REFLECT_KEY:
+            key = sent_key or ""
+            message = (
+                f"Invalid Authorization: x-reap-api-key={key} is not a valid API key"
+                if self.http_status == 401
+                else f"Unhandled exception processing request for api key {key}"
+            )
+            return error_answer(self.http_status, self.code, message, key)
         if self.raw_body is not None:
             return Answer(self.http_status, self.raw_body, self.content_type)
         headers: tuple[tuple[str, str], ...] = ()
@@ -242,6 +269,21 @@ class FaultPlan:
         if self.cycle:
             return self.cycle[(request_number - 1) % len(self.cycle)]
         return None
+
+
+def send_body(
+    fault: Fault | None, body: bytes, write: Callable[[bytes], object], stopping: threading.Event
+) -> bool:
+    """Write `body` as `fault` does (a trickle: byte by byte, waiting between); False when the
+    server began stopping before the end."""
+    if fault is None or fault.kind is not FaultKind.TRICKLE:
+        write(body)
+        return True
+    for index in range(len(body)):
+        write(body[index : index + 1])
+        if stopping.wait(fault.interval):
+            return False
+    return True
 
 
 def _drop_path(document: dict[str, Any], path: str) -> None:

@@ -12,7 +12,7 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Literal
 
-from reap_tui.sandbox.faults import Fault, FaultKind
+from reap_tui.sandbox.faults import Fault, FaultKind, send_body
 from reap_tui.sandbox.upload import MAX_FILE_BYTES
 from reap_tui.sandbox.wire import (
     ROUTE_NOT_FOUND_CODE,
@@ -176,7 +176,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if delay > 0 and sandbox._stopping.wait(delay):
             self.close_connection = True
             return
-        self._write(outcome.answer, cut=fault is not None and fault.kind is FaultKind.RESET)
+        self._write(
+            outcome.answer, cut=fault is not None and fault.kind is FaultKind.RESET, fault=fault
+        )
 
     def _read_body(self) -> bytes | None:
         """The request body, or None (and the connection marked to close) if it cannot be read."""
@@ -225,7 +227,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             fault=fault,
         )
 
-    def _write(self, answer: Answer, *, cut: bool = False) -> None:
+    def _write(self, answer: Answer, *, cut: bool = False, fault: Fault | None = None) -> None:
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))
@@ -242,4 +244,5 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.wfile.write(answer.body)
+        if not send_body(fault, answer.body, self.wfile.write, self.server.sandbox._stopping):
+            self.close_connection = True

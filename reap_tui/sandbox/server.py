@@ -313,6 +313,9 @@ class SandboxServer:
             text = text.replace(secret, _REDACTED)
         return text
 
+    def _sent_key(self, headers: Message) -> str | None:
+        return headers.get(self.auth_header)
+
     def _auth(self, headers: Message | None) -> Auth:
         value = headers.get(self.auth_header) if headers is not None else None
         if value is None or not value.strip():
@@ -344,7 +347,8 @@ class SandboxServer:
         auth = self._auth(request.headers)
         fault = batch.fault_plan.fault_for(number) if batch is not None else None
         if fault is not None and fault.replaces_answer:
-            return Outcome(fault.replacement(request.at, self.speed), auth, batch_id, fault)
+            answer = fault.replacement(request.at, self.speed, self._sent_key(request.headers))
+            return Outcome(answer, auth, batch_id, fault)
         if auth != "ok":
             return Outcome(_unauthorized(auth), auth, batch_id, fault)
         if batch is None or _not_visible_yet(batch, request.at):
@@ -367,7 +371,8 @@ class SandboxServer:
             fault = self.upload_fault_plan.fault_for(self._state.upload_requests)
         auth = self._auth(request.headers)
         if fault is not None and fault.replaces_answer:
-            return Outcome(fault.replacement(request.at, self.speed), auth, None, fault)
+            answer = fault.replacement(request.at, self.speed, self._sent_key(request.headers))
+            return Outcome(answer, auth, None, fault)
         if auth != "ok":
             return Outcome(_unauthorized(auth), auth, None, fault)
         provider = request.headers.get("X-Provider")

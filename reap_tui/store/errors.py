@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
+
+# Set while a backup is being read to describe it: its own errors need no word on its backup.
+_READING_BACKUP: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "reading_backup", default=False
+)
 
 
 def backup_path(path: Path) -> Path:
@@ -22,10 +28,15 @@ class WatchListError(Exception):
 
     def _message(self) -> str:
         where = f" ({self.location})" if self.location else ""
-        if self.backup.exists():
-            backup = f"The previous good version is {self.backup}."
-        else:
+        if not self.backup.exists():
             backup = f"There is no previous version ({self.backup} does not exist)."
+        elif (problem := _unreadable_backup(self.backup)) is not None:
+            backup = (
+                f"Its previous version {self.backup} cannot be read either ({problem}), "
+                "so there is no good version to go back to."
+            )
+        else:
+            backup = f"The previous good version is {self.backup}."
         return (
             f"watch list {self.path}{where}: {self.problem}\n"
             f"The file was left untouched. {backup}\n"
@@ -40,3 +51,23 @@ class WatchListUnavailable(WatchListError):
 
     def _message(self) -> str:
         return f"watch list {self.path}: {self.problem}\nNothing was changed."
+
+
+def _unreadable_backup(backup: Path) -> str | None:
+    """Why the `.bak` cannot be read as a watch list either, or None when it can."""
+    if _READING_BACKUP.get():
+        return None
+    from reap_tui.files import read_limited
+    from reap_tui.store.codec import decode
+    from reap_tui.store.watchlist import SIZE_LIMIT
+
+    token = _READING_BACKUP.set(True)
+    try:
+        decode(backup, read_limited(backup, SIZE_LIMIT, "a watch list"))
+    except OSError as error:
+        return f"it cannot be read: {error.strerror}"
+    except WatchListError as error:
+        return error.problem
+    finally:
+        _READING_BACKUP.reset(token)
+    return None

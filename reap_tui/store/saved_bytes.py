@@ -13,11 +13,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
 from reap_tui.batchfile import MAX_BYTES
+from reap_tui.files import read_limited
 from reap_tui.store.atomic import make_private_folder, write_atomically
 
 FOLDER_NAME = "uploads"
@@ -50,19 +50,10 @@ class SavedBytes:
         bytes with this SHA-256."""
         path = self.path_for(idempotency_key)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            data = read_limited(path, MAX_BYTES, "one upload", follow_links=False)
         except OSError:
             return None
-        with os.fdopen(fd, "rb") as stream:
-            try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    return None
-                data = stream.read(MAX_BYTES + 1)
-            except OSError:
-                return None
-        if len(data) > MAX_BYTES or hashlib.sha256(data).hexdigest() != sha256:
-            return None
-        return data
+        return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
     def has(self, idempotency_key: str) -> bool:
         """Whether a file is kept for this key (not whether it is intact: `load` checks)."""

@@ -1,6 +1,7 @@
 """The watch list: which batches the user follows, shared safely between running programs.
 
-Every change is a load-modify-save under a lock on `<name>.lock`: the file is re-read under
+Every change is a load-modify-save under a lock on `<name>.lock` (beside the file written: a
+link's target, so that every path to one file shares one lock): the file is re-read under
 the lock and this program's own changes since its last save are applied on top, so entries
 another program added or removed in the meantime are kept or honoured. The file is written
 only when the user changes the list; what was last seen of each batch lives in the state
@@ -25,10 +26,12 @@ import filelock
 import platformdirs
 
 from reap_tui.clock import Clock, to_datetime
+from reap_tui.files import MEGABYTE, read_limited
 from reap_tui.store.atomic import (
     make_private_folder,
     remove_stale_temp_files,
     write_atomically,
+    written_path,
 )
 from reap_tui.store.codec import Document, Item, decode, encode
 from reap_tui.store.errors import WatchListError, WatchListUnavailable, backup_path
@@ -36,6 +39,7 @@ from reap_tui.store.imports import Import
 from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Source
 
 LOCK_TIMEOUT = 10.0
+SIZE_LIMIT = 64 * MEGABYTE
 
 
 def default_watchlist_path() -> Path:
@@ -382,7 +386,9 @@ def reset_watchlist(path: Path, clock: Clock) -> Path | None:
 
 
 def _lock_for(path: Path) -> filelock.FileLock:
-    return filelock.FileLock(path.with_name(path.name + ".lock"), mode=0o600)
+    """The lock beside the file written (a link's target), so every path to it shares one."""
+    written = written_path(path)
+    return filelock.FileLock(written.with_name(written.name + ".lock"), mode=0o600)
 
 
 @contextlib.contextmanager
@@ -408,7 +414,7 @@ def _holding(lock: filelock.FileLock, path: Path) -> Iterator[None]:
 
 def _read_bytes(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_limited(path, SIZE_LIMIT, "a watch list")
     except FileNotFoundError:
         return None
     except OSError as error:

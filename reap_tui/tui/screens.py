@@ -17,8 +17,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.apikey import ApiKey
+from reap_tui.labels import clean_label
 from reap_tui.store.model import LABEL_LIMIT
-from reap_tui.text import clean
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,10 @@ class AddBatchScreen(ModalScreen[AddRequest | None]):
         if not self._validator.validate(id_input.value).is_valid:
             id_input.focus()
             return
-        label = clean(self.query_one("#label", Input).value.strip(), limit=LABEL_LIMIT)
-        self.dismiss(AddRequest(parse_batch_id(id_input.value), label))
+        label = clean_label(self.query_one("#label", Input).value)
+        if label.was_cut:
+            self.notify(label.cut_note.capitalize() + ".", severity="warning")
+        self.dismiss(AddRequest(parse_batch_id(id_input.value), label.text))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

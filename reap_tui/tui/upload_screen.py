@@ -30,6 +30,7 @@ from reap_tui.chunking import SourceChanged
 from reap_tui.clock import Clock
 from reap_tui.import_plan import SourceFile, new_import, read_source, record_import, save_chunks
 from reap_tui.import_uploading import ChunkSending, ChunkUploaded, ImportEvent, send_import
+from reap_tui.labels import clean_label
 from reap_tui.report import failure_lines, validation_lines
 from reap_tui.store import Entry, WatchList, WatchListError
 from reap_tui.store.imports import NAME_LIMIT, Import, ImportConflict, check_name, find
@@ -259,7 +260,10 @@ class UploadScreen(ModalScreen[None]):
         if self._source is not None:
             self._upload_import(self._source, self._import_name)
         elif self._file is not None:
-            self._upload(self._file, clean(self.query_one("#upload-label", Input).value.strip()))
+            label = clean_label(self.query_one("#upload-label", Input).value)
+            if label.was_cut:
+                self.notify(label.cut_note.capitalize() + ".", severity="warning")
+            self._upload(self._file, label.text)
 
     @work(exclusive=True, group="upload")
     async def _upload(self, batch_file: BatchFile, label: str) -> None:
