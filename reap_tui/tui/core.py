@@ -1,0 +1,255 @@
+"""The dashboard's core: what it holds, how engine states reach the screen, and how it draws.
+
+Changes arrive through `_on_state`, possibly thousands a second; they are only recorded here
+and applied together a few times a second (`FLUSH_INTERVAL`). One one-second timer keeps the
+relative times, countdowns and the header current. The states that changed are written to the
+state database every `STATE_SAVE_INTERVAL` seconds and at shutdown. `actions.py` turns keys into
+engine calls on top of this; `app.py` is the app itself: layout, start-up and shutdown.
+No polling logic and no HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from rich.text import Text
+from textual.app import App
+from textual.content import Content
+from textual.notifications import SeverityLevel
+from textual.timer import Timer
+
+from reap_tui.api.client import ReapClient
+from reap_tui.clock import Clock
+from reap_tui.engine.engine import Engine
+from reap_tui.engine.saved_states import SavedStates
+from reap_tui.engine.state import BatchState
+from reap_tui.store import WatchList, WatchListError
+from reap_tui.text import clean
+from reap_tui.tui import counts, header, notices
+from reap_tui.tui.batch_rows import BatchRows
+from reap_tui.tui.detail_body import DetailBody
+from reap_tui.tui.detail_render import render_detail, time_texts
+from reap_tui.tui.header import NO_KEY
+from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
+
+FLUSH_INTERVAL = 0.25
+TICK_INTERVAL = 1.0
+STATE_SAVE_INTERVAL = 3.0
+STATE_SAVE_ROWS = 500  # at most per timed save, so one pauses the screen briefly; at quit: all
+
+EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    environment: str  # "sandbox" | "production" | "staging" | "custom" | "demo"
+    key_state: str = NO_KEY  # the key's masked form, or NO_KEY: never the key
+    theme: str = "textual-dark"
+    utc: bool = False
+    bell: bool = False
+
+
+class DashboardCore(App[None]):
+    state_save_interval = STATE_SAVE_INTERVAL  # seconds; set before the app runs to change it
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        client: ReapClient,
+        engine_factory: EngineFactory,
+        watchlist: WatchList,
+        config: DashboardConfig,
+    ) -> None:
+        """The app owns `client` from here on: it is closed when the app shuts down."""
+        super().__init__()
+        self._clock = clock
+        self._client = client
+        self._engine_factory = engine_factory
+        self._engine: Engine | None = None
+        self._watchlist = watchlist
+        self._config = config
+        self._key_state = config.key_state
+        self._utc = config.utc
+        self._show_raw = False
+        self._sort: SortOrder = SORT_CYCLE[0]
+        self._reverse = False
+        self._states: dict[str, BatchState] = {}
+        self._counts = counts.StatusCounts()
+        # What the detail pane last rendered: (state, utc, show_raw, its time texts).
+        self._detail_shown: tuple[object, ...] | None = None
+        self._dirty: set[str] = set()
+        self._saved_states: SavedStates | None = None
+        self._pending_notices: list[notices.Notice] = []
+        self._refresh_timers: list[Timer] = []
+        self._shut_down = False
+        self._terminal_title = ""
+        self.save_error = ""  # why the states could not be saved at shutdown, told after exit
+        # Held, not queried: the timers may fire while the screen is being torn down.
+        self._banner = header.DashboardHeader(id="header")
+        self._rows = BatchRows(self._states, clock, id="batches")
+        self.table = self._rows.table
+        self._detail_body = DetailBody(id="detail-body")
+        self.theme = config.theme
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts carry labels and server text: plain text, never markup, unless asked."""
+        super().notify(
+            message if markup else clean(message, keep_newlines=True),
+            title=clean(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    def _saved_to_watchlist(self, change: Callable[[], T]) -> T | None:
+        """Run a watch-list write and return its result; if it fails, say so on screen, keep
+        running, and return None."""
+        try:
+            return change()
+        except (WatchListError, OSError) as error:
+            self.notify(
+                f"{error}",
+                title="The watch list could not be saved",
+                severity="error",
+                timeout=60,
+            )
+            return None
+
+    @property
+    def engine(self) -> Engine:
+        assert self._engine is not None, "the engine starts when the app mounts"
+        return self._engine
+
+    # -- state from the engine ----------------------------------------------------------------
+
+    def _on_state(self, state: BatchState) -> None:
+        before = self._states.get(state.batch_id)
+        self._states[state.batch_id] = state
+        self._counts.update(state)
+        self._dirty.add(state.batch_id)
+        self._pending_notices.extend(notices.notices_for(before, state))
+        if notices.is_new_auth_failure(before, state):
+            sent = state.failure is None or state.failure.http_status is not None
+            self._pending_notices.append(
+                notices.Notice(
+                    "API key refused" if sent else "No API key",
+                    "Checks are stopped. Press k to enter a key, or set REAP_API_KEY."
+                    if sent
+                    else "Nothing is sent without one. Press k to enter a key, or set "
+                    "REAP_API_KEY.",
+                    "error",
+                )
+            )
+
+    def _apply_changes(self) -> None:
+        """Apply every change recorded since the last flush, in one batch update."""
+        self._announce()
+        if not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, set()
+        with self.batch_update():
+            # The header (counts, requests) follows on the one-second tick: redrawn at every
+            # flush it would be a frame of its own four times a second.
+            self._rows.apply_changes(dirty)
+            if self.table.cursor_key in dirty or self.table.cursor_key is None:
+                self._render_detail()
+        self._remember(dirty)
+
+    def _tick(self) -> None:
+        with self.batch_update():
+            self._rows.tick()
+            self._render_header()
+            self._render_detail()
+
+    def _announce(self) -> None:
+        seen: set[notices.Notice] = set()
+        for notice in self._pending_notices:
+            if notice in seen:
+                continue
+            seen.add(notice)
+            self.notify(notice.message, title=notice.title, severity=notice.severity)
+        if seen and self._config.bell:
+            self.bell()
+        self._pending_notices.clear()
+
+    def _remember(self, batch_ids: set[str]) -> None:
+        """Note changed (or removed) batches; `_save_states` writes them on its timer."""
+        if self._saved_states is not None:
+            self._saved_states.changed(batch_ids)
+
+    def _save_states(self) -> None:
+        if self._saved_states is not None:
+            self._saved_states.save(self._states, limit=STATE_SAVE_ROWS)
+            self._tell_state_problem()
+
+    def _tell_state_problem(self) -> None:
+        problem = self._saved_states.take_problem() if self._saved_states else None
+        if problem:
+            self.notify(problem, title="Last known states", severity="warning", timeout=30)
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def _render_header(self) -> None:
+        groups = self._counts.groups()
+        health = self._engine.health if self._engine is not None else None
+        self._banner.show(
+            header.header_text(
+                environment=self._config.environment,
+                key_state=self._key_state,
+                groups=groups,
+                health=health,
+                now=self._clock.now(),
+                width=max(20, self.size.width - 2),
+            )
+        )
+        self._set_terminal_title(counts.terminal_title(groups, self._config.environment))
+
+    def _set_terminal_title(self, title: str) -> None:
+        if title == self._terminal_title:
+            return
+        self._terminal_title = title
+        if self._driver is not None:
+            self._driver.write(f"\x1b]2;{title}\x07")
+
+    def _render_detail(self) -> None:
+        body = self._detail_body
+        selected = self.table.cursor_key
+        state = self._states.get(selected) if selected else None
+        if state is None:
+            self._detail_shown = None
+            body.show(
+                Text("No batch selected.\n\nPress a to watch a batch by its id.", style="dim")
+            )
+            return
+        now = self._clock.now()
+        shown = (state, self._utc, self._show_raw, time_texts(state, now))
+        if self._detail_shown is not None and all(
+            a is b or a == b for a, b in zip(shown, self._detail_shown, strict=True)
+        ):
+            return  # the same state, settings and times: the detail would render the same
+        self._detail_shown = shown
+        body.show(render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw))
+
+    def _arrange(self) -> None:
+        self._rows.show(self._sort, reverse=self._reverse)
+
+    def _update_sort_title(self) -> None:
+        direction = " (reversed)" if self._reverse else ""
+        query = clean(self._rows.query, limit=40)
+        shown = f" · filter “{query}”: {self.table.row_count} shown" if query else ""
+        # Content, not a str: a str title is parsed as markup, and the query is typed text.
+        self.table.border_title = Content(
+            f"Batches ({len(self._states)}) · sort: {self._sort.name}{direction}{shown}"
+        )
