@@ -176,12 +176,14 @@ def failure_panel(failure: ApiFailure, *, show_raw: bool) -> Panel:
 
 
 def _elapsed(state: BatchState, seconds: float | None) -> str:
-    """A time still running reads at the step of a countdown (`12m`), so the pane does not
-    change every second; once the batch has completed, exactly (`12m 05s`)."""
+    """A time still running reads in steps of ten seconds, then whole minutes (`40s`, `12m`),
+    so the pane does not change every second; once the batch has completed, exactly
+    (`12m 05s`)."""
     if seconds is None:
         return fmt.NONE
-    finished = state.status is not None and state.status.completed_at is not None
-    return fmt.duration(seconds) if finished else fmt.coarse_duration(seconds)
+    if state.status is not None and state.status.completed_at is not None:
+        return fmt.duration(seconds)
+    return fmt.coarse_duration(seconds - seconds % 10 if seconds < 60 else seconds)
 
 
 def time_texts(state: BatchState, now: float) -> tuple[str, ...]:
