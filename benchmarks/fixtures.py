@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,3 +132,13 @@ def running_state(index: int, processed: int, now: float) -> BatchState:
         last_checked_at=now,
         history=(Progress(now - 45, processed - 300, 0), Progress(now, processed, 0)),
     )
+
+
+def fresh_copy(prepared: Path, folder: Path) -> str:
+    """A copy of a prepared watch list and its state database in a folder of its own."""
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=folder))
+    copy = run / "watchlist.toml"
+    shutil.copyfile(prepared, copy)
+    if state_db_path(prepared).exists():
+        shutil.copyfile(state_db_path(prepared), state_db_path(copy))
+    return str(copy)

