@@ -11,6 +11,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Container, VerticalScroll
 from textual.widgets import Footer
 
@@ -27,9 +28,15 @@ from reap_tui.tui.core import (
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import COLUMN_ORDERS
-from reap_tui.tui.palette import DashboardCommands
 
 __all__ = ["DashboardApp", "DashboardConfig", "EngineFactory"]
+
+
+def _dashboard_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens."""
+    from reap_tui.tui.palette import DashboardCommands
+
+    return DashboardCommands
 
 
 class DashboardApp(BatchActions):
@@ -38,7 +45,7 @@ class DashboardApp(BatchActions):
     # The detail pane beside the table only where the table keeps the columns it has at 120
     # columns (with the pane below): from 170 the table is still 120 wide.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (170, "-wide")]  # noqa: RUF012
-    COMMANDS = App.COMMANDS | {DashboardCommands}
+    COMMANDS = App.COMMANDS | {_dashboard_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add"),
         Binding("u", "upload", "Upload"),
