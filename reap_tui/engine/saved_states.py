@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reap_tui.clock import Clock
-from reap_tui.engine.snapshots import initial_state, record_of, record_of_snapshot
+from reap_tui.engine.snapshots import initial_state, record_of, record_of_snapshot, same_record
 from reap_tui.engine.state import BatchState
 from reap_tui.store import Entry, WatchList, WatchListError
 from reap_tui.store.statedb import (
@@ -100,6 +100,9 @@ class SavedStates:
             if state is None:
                 forget.append(batch_id)
                 continue
+            initial = self._initial.get(batch_id)
+            if initial is not None and same_record(state, initial):
+                continue  # as restored: nothing new to write
             record = record_of(state)
             encoded = _encoded(batch_id, record)
             if encoded is None:

@@ -5,6 +5,7 @@ The dashboard and the headless printer render these; they never look inside a po
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,8 +67,9 @@ class BatchState:
     first_check_at: float | None = None
     last_checked_at: float | None = None
     uploaded_at: float | None = None
-    history: tuple[Progress, ...] = ()
-    recent_checks: tuple[CheckRecord, ...] = ()
+    # Tuples, or (restored from the state database) `packed.Packed` sequences.
+    history: Sequence[Progress] = ()
+    recent_checks: Sequence[CheckRecord] = ()
     stop_reason: str = ""
     checking: bool = False
     """A request for this batch has its slot and is out (one waiting its turn is not)."""
