@@ -53,11 +53,21 @@ class Context:
     folder: Path
     settings: Settings
 
-    def watchlist(self, count: int, *, all_final: bool, saved: bool = True) -> str:
+    def watchlist(
+        self, count: int, *, all_final: bool, saved: bool = True, long_watched: bool = False
+    ) -> str:
         kind = "final" if all_final else "mixed" if saved else "unsaved"
+        kind += "-long" if long_watched else ""
         path = self.folder / f"{kind}-{count}.toml"
         if not path.exists():
-            write_watchlist(path, self.server.base_url, count, all_final=all_final, saved=saved)
+            write_watchlist(
+                path,
+                self.server.base_url,
+                count,
+                all_final=all_final,
+                saved=saved,
+                long_watched=long_watched,
+            )
         return str(path)
 
 
@@ -343,7 +353,9 @@ def real_startup(context: Context) -> list[Figure]:
     return terminal.startup(
         context.server,
         context.folder,
-        lambda count: context.watchlist(count, all_final=False),
+        lambda count, long_watched: context.watchlist(
+            count, all_final=False, long_watched=long_watched
+        ),
         context.settings.sizes,
         context.settings.terminal,
     )
