@@ -12,6 +12,7 @@ It compares equal to a tuple of the same records, so a state restored equals the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
@@ -41,7 +42,7 @@ class Packed(Sequence[T], Generic[T]):
     def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
         if isinstance(index, slice):
             return tuple(map(self._make, *(column[index] for column in self._columns)))
-        return self._make(*(column[index] for column in self._columns))
+        return self._make(*map(itemgetter(index), self._columns))
 
     def __iter__(self) -> Iterator[T]:
         return map(self._make, *self._columns)

@@ -99,11 +99,18 @@ class BatchState:
     @property
     def throughput(self) -> float | None:
         """Records processed per second over the recent history, or None before two points."""
-        if len(self.history) < 2:
+        history = self.history
+        if len(history) < 2:
             return None
-        latest = self.history[-1]
-        window = [p for p in self.history if latest.at - p.at <= THROUGHPUT_WINDOW]
-        first = window[0] if len(window) >= 2 else self.history[-2]
+        latest = history[-1]
+        # Points are in check order: the window is read back from the end, so only its few
+        # points are read (a restored history makes each point it reads).
+        first = history[-2]
+        for index in range(len(history) - 2, -1, -1):
+            point = history[index]
+            if latest.at - point.at > THROUGHPUT_WINDOW:
+                break
+            first = point
         elapsed = latest.at - first.at
         if elapsed <= 0:
             return None

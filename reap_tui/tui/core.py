@@ -147,7 +147,11 @@ class DashboardCore(App[None]):
         for target in targets:
             self._engine.watch(target)
         self._pending_notices.clear()  # restoring the list is not news
-        self._apply_changes()  # what the engine decided at once (no key: "needs key")
+        # What the engine decided at once ("needs key" without one), in the order it makes: the
+        # rows are sorted once more, as they were when the engine started before the screen.
+        self._apply_changes()
+        self._arrange()
+        self._render_header()
 
     # -- state from the engine ----------------------------------------------------------------
 
