@@ -1,4 +1,7 @@
-"""Pausing Python's cyclic garbage collector while many long-lived objects are made at once."""
+"""Making many long-lived objects at once without Python's cyclic garbage collector walking them.
+
+Measured at 10,000 restored batches with full histories: 0.15-0.2 s of the 2.4 s to the first
+frame (each automatic collection walks everything made so far, none of it garbage yet)."""
 
 from __future__ import annotations
 
@@ -8,10 +11,10 @@ from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def collection_paused() -> Iterator[None]:
-    """No automatic collection inside: each would walk every object made so far, none of
-    which is garbage yet. What is made is then frozen (left out of later collections: it
-    lives as long as the program, or is freed by reference counting)."""
+def long_lived() -> Iterator[None]:
+    """No automatic collection inside; then every object alive is frozen (left out of later
+    collections: what is made here lives as long as the program or is freed by reference
+    counting, as immutable states and their histories are)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -12,6 +12,10 @@ import pytest
     "module",
     [
         "reap_tui.api.client",
+        "reap_tui.api.http",
+        "reap_tui.api.durations",
+        "reap_tui.engine.packed",
+        "reap_tui.gcpause",
         "reap_tui.engine.cadence",
         "reap_tui.engine.engine",
         "reap_tui.engine.import_book",

@@ -17,7 +17,7 @@ from textual.widgets import Footer
 
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.saved_states import SavedStates
-from reap_tui.gcpause import collection_paused
+from reap_tui.gcpause import long_lived
 from reap_tui.tui.actions import BatchActions
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.core import (
@@ -106,7 +106,7 @@ class DashboardApp(BatchActions):
         """Show every watched batch of this environment as last saved; nothing is sent yet.
         Returns how many watched batches belong to another environment."""
         base_url = self._client.base_url
-        with collection_paused():
+        with long_lived():
             saved = SavedStates.open(self._watchlist, self._clock, base_url)
             self._saved_states = saved
             skipped = 0
