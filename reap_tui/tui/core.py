@@ -140,10 +140,13 @@ class DashboardCore(App[None]):
     def _start_engine(self) -> None:
         """Start checking the batches restored at mount: called once they are on screen (or
         when a key needs the engine sooner), never once shutdown has begun."""
-        if self._engine is not None or self._shut_down:
+        if self._shut_down:
             return
-        self._engine = self._engine_factory(self._on_state)
+        if self._engine is None:
+            self._engine = self._engine_factory(self._on_state)
         targets, self._to_watch = self._to_watch, []
+        if not targets:
+            return
         for target in targets:
             self._engine.watch(target)
         self._pending_notices.clear()  # restoring the list is not news
