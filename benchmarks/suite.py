@@ -53,14 +53,24 @@ class Context:
     folder: Path
     settings: Settings
 
-    def watchlist(self, count: int, *, all_final: bool, saved: bool = True) -> str:
+    def watchlist(
+        self, count: int, *, all_final: bool, saved: bool = True, long_watched: bool = False
+    ) -> str:
         """A fresh copy of a prepared watch list (and its state database) for one run, so no
         run sees what another saved."""
         kind = "final" if all_final else "mixed" if saved else "unsaved"
+        kind += "-long" if long_watched else ""
         path = self.folder / "prepared" / f"{kind}-{count}.toml"
         if not path.exists():
             path.parent.mkdir(exist_ok=True)
-            write_watchlist(path, self.server.base_url, count, all_final=all_final, saved=saved)
+            write_watchlist(
+                path,
+                self.server.base_url,
+                count,
+                all_final=all_final,
+                saved=saved,
+                long_watched=long_watched,
+            )
         return fresh_copy(path, self.folder)
 
 
@@ -346,7 +356,9 @@ def real_startup(context: Context) -> list[Figure]:
     return terminal.startup(
         context.server,
         context.folder,
-        lambda count: context.watchlist(count, all_final=False),
+        lambda count, long_watched: context.watchlist(
+            count, all_final=False, long_watched=long_watched
+        ),
         context.settings.sizes,
         context.settings.terminal,
     )

@@ -1,5 +1,9 @@
 """`reap-tui` (no sub-command): the dashboard on the saved watch list, or `--demo` on the
-built-in sandbox. Here settings become a client, an engine factory and the app."""
+built-in sandbox. Here settings become a client, an engine factory and the app.
+
+The sandbox and the demo are imported only for `--demo`: the dashboard on a watch list does
+not pay for them before its first screen.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
@@ -23,20 +28,12 @@ from reap_tui.engine.limiter import Limits
 from reap_tui.engine.state import BatchState
 from reap_tui.exitcodes import ExitCode
 from reap_tui.logs import start_logging
-from reap_tui.sandbox import SandboxServer
-from reap_tui.sandbox.demo import (
-    DEMO_IMPORT_IDS,
-    DEMO_MISSING_ID,
-    DEMO_SPEED,
-    demo_batches,
-    demo_import,
-    demo_import_labels,
-    demo_labels,
-    demo_processor,
-)
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig, EngineFactory
 from reap_tui.tui.header import NO_KEY
+
+if TYPE_CHECKING:
+    from reap_tui.sandbox import SandboxServer
 
 DEMO_ENVIRONMENT = "demo"
 
@@ -95,6 +92,8 @@ def demo_watchlist(
 ) -> WatchList:
     """A fresh list holding every demo batch, and one the server has never heard of; with
     `with_import`, then the demo import's batches in upload order."""
+    from reap_tui.sandbox.demo import DEMO_MISSING_ID, demo_import_labels, demo_labels
+
     watchlist = WatchList.open(path, clock)
     labels = demo_labels()
     if with_import:
@@ -115,6 +114,8 @@ def demo_app(
 ) -> DashboardApp:
     """The dashboard on a started sandbox: its own key, its speed, no user settings needed; the
     demo import is watched too when the sandbox serves it."""
+    from reap_tui.sandbox.demo import DEMO_IMPORT_IDS
+
     settings = settings or Settings()
     cadence = CadenceConfig().scaled(server.speed)
     key = ApiKey(server.api_key)
@@ -133,6 +134,9 @@ def demo_app(
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from reap_tui.sandbox import SandboxServer
+    from reap_tui.sandbox.demo import DEMO_SPEED, demo_batches, demo_import, demo_processor
+
     if args.env or args.base_url:
         raise UsageError("--demo uses the built-in sandbox; drop --env / --base-url")
     speed = args.speed if args.speed is not None else DEMO_SPEED

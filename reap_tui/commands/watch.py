@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from reap_tui.commands.common import add_global_options, batch_id_argument
@@ -25,6 +24,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from reap_tui.clock import SystemClock
     from reap_tui.commands.connect import connection_from
     from reap_tui.headless import watch

@@ -5,6 +5,7 @@ and says what happened. The state they act on and the drawing are `core.Dashboar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -18,9 +19,10 @@ from reap_tui.tui import notices
 from reap_tui.tui.core import DashboardCore
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.ordering import next_sort
-from reap_tui.tui.palette import PaletteAction
 from reap_tui.tui.screens import AddBatchScreen, AddRequest, ApiKeyScreen, ConfirmScreen, HelpScreen
-from reap_tui.tui.upload_screen import UploadScreen, UploadTarget
+
+if TYPE_CHECKING:
+    from reap_tui.tui.palette import PaletteAction
 
 
 class BatchActions(DashboardCore):
@@ -69,6 +71,8 @@ class BatchActions(DashboardCore):
         self.notify(f"Watching {notices.name_of(self._states[batch_id])}.")
 
     def action_upload(self) -> None:
+        from reap_tui.tui.upload_screen import UploadScreen, UploadTarget  # on first use
+
         target = UploadTarget(
             self._client, self._watchlist, self._config.environment, self._clock, self._uploaded
         )
@@ -205,6 +209,8 @@ class BatchActions(DashboardCore):
         self.table.focus()
 
     def palette_actions(self) -> list[PaletteAction]:
+        from reap_tui.tui.palette import PaletteAction
+
         return [
             PaletteAction("Add a batch", "watch a batch by its id", self.action_add),
             PaletteAction("Upload a batch CSV", "u", self.action_upload),

@@ -23,6 +23,7 @@ from textual.timer import Timer
 from reap_tui.api.client import ReapClient
 from reap_tui.clock import Clock
 from reap_tui.engine.engine import Engine
+from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.saved_states import SavedStates
 from reap_tui.engine.state import BatchState
 from reap_tui.store import WatchList, WatchListError
@@ -69,7 +70,8 @@ class DashboardCore(App[None]):
         self._clock = clock
         self._client = client
         self._engine_factory = engine_factory
-        self._engine: Engine | None = None
+        self._engine: Engine | None = None  # made once the saved states are on screen
+        self._to_watch: list[WatchTarget] = []  # what it watches from the start
         self._watchlist = watchlist
         self._config = config
         self._key_state = config.key_state
@@ -129,8 +131,30 @@ class DashboardCore(App[None]):
 
     @property
     def engine(self) -> Engine:
-        assert self._engine is not None, "the engine starts when the app mounts"
+        """The engine, started now if a key press needs it before the first screen is up."""
+        if self._engine is None:
+            self._start_engine()
+        assert self._engine is not None, "no engine once shutdown has begun"
         return self._engine
+
+    def _start_engine(self) -> None:
+        """Start checking the batches restored at mount: called once they are on screen (or
+        when a key needs the engine sooner), never once shutdown has begun."""
+        if self._shut_down:
+            return
+        if self._engine is None:
+            self._engine = self._engine_factory(self._on_state)
+        targets, self._to_watch = self._to_watch, []
+        if not targets:
+            return
+        for target in targets:
+            self._engine.watch(target)
+        self._pending_notices.clear()  # restoring the list is not news
+        # What the engine decided at once ("needs key" without one), in the order it makes: the
+        # rows are sorted once more, as they were when the engine started before the screen.
+        self._apply_changes()
+        self._arrange()
+        self._render_header()
 
     # -- state from the engine ----------------------------------------------------------------
 
