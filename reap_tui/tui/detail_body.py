@@ -14,6 +14,11 @@ from textual.widgets import Static
 class DetailBody(Static):
     _height = -1
 
+    @property
+    def lines(self) -> int:
+        """How many lines the content takes at the pane's width (-1 before it has one)."""
+        return self._height
+
     def show(self, renderable: RenderableType) -> None:
         width = self.content_region.width
         height = -1
