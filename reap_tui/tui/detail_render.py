@@ -67,7 +67,6 @@ def _why(state: BatchState, condition: vocabulary.Condition, rules: Rules) -> Te
 def _fields(state: BatchState, now: float, utc: bool, rules: Rules) -> FieldList:
     status = state.status
     rows: list[Field] = [
-        field("Id", state.batch_id),
         field("Checks", f"{state.checks_made} made"),
         field("Next check", slot(fmt.next_check(state, now), COUNTDOWN_SLOT)),
     ]
@@ -220,6 +219,7 @@ def render_detail(
     parts: list[RenderableType] = [
         Title(label, status_text(state, 40, rules)),
         _why(state, condition, rules),
+        FieldList([field("Id", state.batch_id)]),  # whole, on its own line, at any width
     ]
     if state.failure is not None:
         advice = vocabulary.what_to_do(state, state.failure)
