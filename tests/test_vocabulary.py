@@ -183,6 +183,13 @@ def test_attention_puts_what_needs_a_person_first_then_working_by_eta() -> None:
     etas = [measures.finish_at(by_name()[name]) for name in working[:-1]]
     assert etas == sorted(etas)  # type: ignore[type-var]
     assert ordered[-1] == "completed"
+    failing = dataclasses.replace(
+        by_name()["in_progress"],
+        batch_id="ffffffff-0000-4000-8000-000000000000",
+        status=answer("ffffffff-0000-4000-8000-000000000000", "in_progress", 5000, 100, 20),
+    )
+    rows = ordered_ids([*gallery_states(), failing], ATTENTION)
+    assert rows[len(person)] == failing.batch_id, "failing records fast: first of those working"
 
 
 def test_a_column_choice_keeps_the_label_first_and_unknown_names_out() -> None:

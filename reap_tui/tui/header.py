@@ -69,7 +69,7 @@ def _counts_line(groups: list[tuple[Condition, int]], *, width: int) -> Text:
     filter and the pane use. When the line is too long the spacing tightens, then the least
     urgent states keep only their icon and count (the help screen lists every icon)."""
     if not groups:
-        return Text("No batches watched: press a to add one.", style="dim")
+        return Text("No batch watched here: press a to add one.", style="dim")
     line = _counts(groups, named=len(groups), spaced=True)
     if line.cell_len <= width:
         return line

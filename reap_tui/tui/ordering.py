@@ -13,7 +13,7 @@ from datetime import datetime
 
 from reap_tui import measures
 from reap_tui.engine.state import BatchState
-from reap_tui.vocabulary import RANK, Block, Rules, condition_of, parse_query, shown_words
+from reap_tui.vocabulary import RANK, Block, Rules, Tone, condition_of, parse_query, shown_words
 
 SortKey = Callable[[BatchState, Rules], tuple[object, ...]]
 
@@ -23,13 +23,15 @@ def _label(state: BatchState) -> tuple[object, ...]:
 
 
 def _attention(state: BatchState, rules: Rules) -> tuple[object, ...]:
-    """What needs a person (most urgent state first), then what is in progress (soonest to
-    finish first), then what waits, what is paused, and what has finished."""
+    """What needs a person (most urgent state first), then what is in progress (those failing
+    records above the red threshold first, then soonest to finish first), then what waits, what
+    is paused, and what has finished."""
     condition = condition_of(state, rules)
     block = condition.block
     rank = RANK[condition.key] if block is Block.PERSON else 0
     finish = 0.0
     if block is Block.WORKING:
+        rank = 0 if measures.failure_tone(state.failure_rate, rules) is Tone.BAD else 1
         finish = measures.finish_at(state, rules) or math.inf
     return (int(block), rank, finish, *_label(state))
 
