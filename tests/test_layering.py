@@ -51,6 +51,10 @@ import pytest
         "reap_tui.commands.status",
         "reap_tui.commands.watch",
         "reap_tui.cli",
+        "reap_tui.vocabulary",
+        "reap_tui.measures",
+        "reap_tui.error_items",
+        "reap_tui.ui_state",
     ],
 )
 def test_core_modules_load_no_textual(module: str) -> None:

@@ -159,7 +159,7 @@ async def test_pause_and_resume_the_selected_batch(demo: Demo) -> None:
         app.select_batch(IN_PROGRESS_ID)
         await pilot.press("space")
         await wait_for(pilot, lambda: cell(app, IN_PROGRESS_ID, "status") == "‖ paused")
-        assert cell(app, IN_PROGRESS_ID, "next") == "paused"
+        assert cell(app, IN_PROGRESS_ID, "next") == "paused (space)"
         await pilot.press("space")
         await wait_for(pilot, lambda: cell(app, IN_PROGRESS_ID, "status") == "▶ in progress")
 

@@ -32,6 +32,11 @@ class DetailBody(Widget):
         """What the pane shows (to print it elsewhere at another width)."""
         return self._renderable
 
+    @property
+    def lines(self) -> int:
+        """How many lines the content takes at the pane's width (-1 before it has one)."""
+        return len(self._lines) if self._width >= 0 else -1
+
     def show(self, renderable: RenderableType) -> None:
         self._renderable = renderable
         if self._width < 0:
