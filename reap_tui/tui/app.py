@@ -16,7 +16,6 @@ from textual.widgets import Footer
 
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.saved_states import SavedStates
-from reap_tui.tui.actions import BatchActions
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.core import (
     FLUSH_INTERVAL,
@@ -27,12 +26,13 @@ from reap_tui.tui.core import (
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import COLUMN_ORDERS
+from reap_tui.tui.outside import OutsideEvents
 from reap_tui.tui.palette import DashboardCommands
 
 __all__ = ["DashboardApp", "DashboardConfig", "EngineFactory"]
 
 
-class DashboardApp(BatchActions):
+class DashboardApp(OutsideEvents):
     TITLE = "reap-tui"
     CSS_PATH = "dashboard.tcss"
     # The detail pane beside the table only where the table keeps the columns it has at 120
@@ -53,6 +53,7 @@ class DashboardApp(BatchActions):
         Binding("t", "toggle_utc", "Local/UTC", show=False),
         Binding("b", "toggle_raw", "Raw body", show=False),
         Binding("k", "enter_key", "Key", show=False),
+        Binding("O", "overwrite_list", "Overwrite the unreadable watch list", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -107,6 +108,7 @@ class DashboardApp(BatchActions):
             )
         if self._key_state == NO_KEY:
             self.notify("No API key: press k to enter one for this session.", severity="warning")
+        self.start_outside()  # other programs on the watch list, signals, the terminal's end
 
     def on_resize(self) -> None:
         self._render_header()
@@ -147,6 +149,7 @@ class DashboardApp(BatchActions):
             if not saved.save(self._states):
                 self.save_error = saved.db.trouble or "the last known states could not be saved"
             saved.close()
+        self.end_outside()
 
     async def on_unmount(self) -> None:
         await self.shutdown()

@@ -205,16 +205,22 @@ class DashboardCore(App[None]):
         groups = self._counts.groups()
         health = self._engine.health if self._engine is not None else None
         self._banner.show(
-            header.header_text(
-                environment=self._config.environment,
-                key_state=self._key_state,
-                groups=groups,
-                health=health,
-                now=self._clock.now(),
-                width=max(20, self.size.width - 2),
+            self._marked(
+                header.header_text(
+                    environment=self._config.environment,
+                    key_state=self._key_state,
+                    groups=groups,
+                    health=health,
+                    now=self._clock.now(),
+                    width=max(20, self.size.width - 2),
+                )
             )
         )
         self._set_terminal_title(counts.terminal_title(groups, self._config.environment))
+
+    def _marked(self, text: Text) -> Text:
+        """The header with anything else to say (`outside.OutsideEvents` adds a line)."""
+        return text
 
     def _set_terminal_title(self, title: str) -> None:
         if title == self._terminal_title:
