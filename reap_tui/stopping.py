@@ -11,8 +11,9 @@ process ended by that signal. A SIGHUP that was already ignored when the program
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from reap_tui.exitcodes import ExitCode
@@ -34,13 +35,20 @@ def exit_code_for_signal(signum: int) -> int:
     return 128 + signum
 
 
-def run_stoppable(work: Coroutine[Any, Any, int]) -> int:
-    """`asyncio.run(work)`, except that a stop signal cancels it (its `finally` blocks run)
-    and the result is that signal's exit code."""
-    return asyncio.run(_stoppable(work))
+def run_stoppable(
+    work: Coroutine[Any, Any, int], on_stopped: Callable[[], None] | None = None
+) -> int:
+    """`asyncio.run(work)`, except that a stop signal cancels it (its `finally` blocks run),
+    `on_stopped` says what was kept (on stderr, which may be gone: then nothing is said), and
+    the result is that signal's exit code."""
+    code, stopped = asyncio.run(_stoppable(work))
+    if stopped and on_stopped is not None:
+        with contextlib.suppress(OSError):
+            on_stopped()
+    return code
 
 
-async def _stoppable(work: Coroutine[Any, Any, int]) -> int:
+async def _stoppable(work: Coroutine[Any, Any, int]) -> tuple[int, bool]:
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work)
     received: list[int] = []
@@ -58,9 +66,9 @@ async def _stoppable(work: Coroutine[Any, Any, int]) -> int:
     except asyncio.CancelledError:
         if not received:
             raise
-        return exit_code_for_signal(received[0])
+        return exit_code_for_signal(received[0]), True
     finally:
         for signum in handled:
             loop.remove_signal_handler(signum)
     # The work may have ended on its own way once cancelled: the signal still decides the code.
-    return exit_code_for_signal(received[0]) if received else result
+    return (exit_code_for_signal(received[0]), True) if received else (result, False)

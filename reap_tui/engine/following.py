@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from reap_tui.api.errors import missing_key_failure
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.recording import recorded
 from reap_tui.engine.snapshots import saved_state
@@ -111,12 +112,16 @@ class Following:
 
     async def _check(self, batch_id: str) -> None:
         target = self.targets[batch_id]
+        if not target.client.has_api_key:
+            refused = dataclasses.replace(self.states[batch_id], failure=missing_key_failure())
+            self._publish(refused)
+            return  # nothing is sent without a key
         async with self._engine.limiter.slot():
             self._publish(dataclasses.replace(self.states[batch_id], checking=True))
             result = await target.client.get_batch_status(batch_id)
-        state = self.states.get(batch_id)
-        if state is not None:
-            self._publish(recorded(state, result, manual=True))
+        answered = self.states.get(batch_id)
+        if answered is not None:
+            self._publish(recorded(answered, result, manual=True))
 
     async def aclose(self) -> None:
         tasks = list(self._checks.values())

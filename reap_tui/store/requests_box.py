@@ -2,7 +2,7 @@
 batch now", "pause it"), left for the holder in the state database's `request` table:
 
     CREATE TABLE request (
-        id       INTEGER PRIMARY KEY,  -- rowid: the order asked in
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order asked in; never reused
         batch_id TEXT NOT NULL,        -- "*": every batch
         action   TEXT NOT NULL,        -- "check" | "pause" | "resume" | ...
         asked_at REAL NOT NULL,        -- clock seconds
@@ -34,7 +34,7 @@ from reap_tui.store.statedb_file import SCHEMA_VERSION, transaction, user_versio
 log = logging.getLogger("reap_tui.store")
 
 _TABLE = """CREATE TABLE IF NOT EXISTS request (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     batch_id TEXT NOT NULL,
     action TEXT NOT NULL,
     asked_at REAL NOT NULL,
@@ -114,7 +114,9 @@ class RequestBox:
             return True  # the database is gone: nobody can take it any more
         try:
             with transaction(connection):
-                cursor = connection.execute("DELETE FROM request WHERE id = ?", (request_id,))
+                cursor = connection.execute(
+                    "DELETE FROM request WHERE id = ? AND asked_by = ?", (request_id, os.getpid())
+                )
         except sqlite3.Error as error:
             self._failed(error)
             return False  # unknown: assume it was taken rather than act twice

@@ -269,6 +269,8 @@ class OutsideEvents(BatchActions):
         trouble = bool(self._save_trouble())
         if self._trouble_shown and not trouble:
             self.notify("Saving works again.", title="Saved")
+        if trouble != self._trouble_shown:
+            self._render_header()
         self._trouble_shown = trouble
 
 
