@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pty
+import select
 import signal
 import subprocess
 import sys
@@ -59,6 +60,7 @@ class Terminal:
         self._master: int | None = master
         self._output = bytearray()
         self._lock = threading.Lock()
+        self._wake_read, self._wake_write = os.pipe()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -67,17 +69,30 @@ class Terminal:
         return self.process.pid
 
     def _read(self) -> None:
+        """Collect the output until the program closes its side, or `hang_up` asks this thread
+        to close ours (a close from another thread while a read is blocked would only take
+        effect once that read returned)."""
         master = self._master
         assert master is not None
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self._lock:
-                self._output += chunk
+        watch = select.poll()
+        watch.register(master, select.POLLIN)
+        watch.register(self._wake_read, select.POLLIN)
+        try:
+            while True:
+                ready = dict(watch.poll())
+                if self._wake_read in ready:
+                    return
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                with self._lock:
+                    self._output += chunk
+        finally:
+            self._master = None
+            os.close(master)
 
     @property
     def raw(self) -> bytes:
@@ -104,9 +119,8 @@ class Terminal:
 
     def hang_up(self) -> None:
         """Close the terminal's other end, as the terminal emulator going away does."""
-        master, self._master = self._master, None
-        if master is not None:
-            os.close(master)
+        os.write(self._wake_write, b"x")
+        self._reader.join(timeout=5)
 
     def finish(self) -> int:
         """Wait for the program to end; its exit code (-N: killed by signal N)."""
@@ -123,4 +137,5 @@ class Terminal:
         if self.tty is not None:
             os.close(self.tty)
             self.tty = None
-        self._reader.join(timeout=5)
+        os.close(self._wake_read)
+        os.close(self._wake_write)

@@ -18,7 +18,8 @@ the input events: the kernel still reports POLLHUP, POLLERR and POLLNVAL, which 
 terminal (or a closed pipe) raises exactly when every read would be end-of-file. No input is
 consumed and nothing runs while the terminal lives. When it fires, the program's output is sent
 to /dev/null (a write to a hung-up terminal fails, and would stop Textual's writer thread) and
-the app ends as for SIGHUP (129). Should the exit stall once everything is saved, the process
+the app ends as for SIGHUP (129); the input thread spins until then (well under a second), and
+stops as at any exit. Should the exit stall once everything is saved, the process
 ends itself, having nothing left to lose.
 """
 
@@ -122,7 +123,7 @@ class HangupWatch:
 def silence_dead_outputs() -> None:
     """Point stdout and stderr at /dev/null where they are a terminal (or pipe) that has gone:
     what is still written (the driver's last frames, a message at exit) goes nowhere, instead
-    of failing."""
+    of failing. (The input is left as it is: Textual's input thread may be about to read it.)"""
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         for fd in (1, 2):
