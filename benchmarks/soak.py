@@ -197,12 +197,12 @@ def soak(folder: Path, settings: SoakSettings) -> list[Figure]:
 
 def _wait_for_holder(path: Path, pid: int) -> float | None:
     """The moment the lease file names `pid` (polled); None if it never does within 30 s."""
-    lease = path.with_name(path.name + ".lease")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError, ValueError):
-            if json.loads(lease.read_bytes().strip() or b"null").get("pid") == pid:
-                return time.time()
+        for lease in path.parent.glob(path.name + ".*.lease"):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                if json.loads(lease.read_bytes().strip() or b"null").get("pid") == pid:
+                    return time.time()
         time.sleep(0.02)
     return None
 

@@ -71,6 +71,7 @@ class Engine:
         self._changed = asyncio.Event()
         self._following = Following(self)
         self._follow_new = False  # batches watched from now on are followed
+        self._hold_until: float | None = None  # no automatic check before (see `lead`)
 
     # -- watching --------------------------------------------------------------------------
 
@@ -86,7 +87,7 @@ class Engine:
         poller = BatchPoller(target, self)
         self._pollers[target.batch_id] = poller
         self._join_import(poller.state, target)
-        poller.start()
+        poller.start(not_before=self._hold_until)
 
     def _join_import(self, state: BatchState, target: WatchTarget) -> None:
         if target.in_import is not None:
@@ -129,7 +130,10 @@ class Engine:
         """Poll followed batches again (None: all, and every batch watched from now on), each
         from the state last seen of it: no automatic check sooner than the cadence allows after
         its last check, nor before `not_before` (checks made but not saved by a program that
-        ended without letting go)."""
+        ended without letting go); a batch watched later neither (that program may have seen
+        it too)."""
+        if not_before is not None:
+            self._hold_until = max(self._hold_until or not_before, not_before)
         if batch_ids is None:
             self._follow_new = False
             batch_ids = list(self._following.targets)

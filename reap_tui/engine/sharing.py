@@ -1,4 +1,5 @@
-"""A dashboard's part among the programs open on one watch list: one of them checks.
+"""A dashboard's part among the programs open on one watch list: one of them checks (one per
+environment: the lease and the requests are per base URL).
 
 The first dashboard takes the watch list's lease (`store.lease`) and is the *holder*: it polls
 every batch, saves what it sees to the state database, and once a second takes what followers
@@ -65,6 +66,7 @@ class Sharing:
     def __init__(
         self,
         watchlist_path: Path,
+        base_url: str,
         engine: Engine,
         *,
         wall: Clock | None = None,
@@ -76,18 +78,15 @@ class Sharing:
         self._engine = engine
         self._wall = wall or SystemClock()
         self._notice = on_notice or _ignore
-        self._lease = Lease(watchlist_path, self._wall)
-        self._watching = WatchingMark(watchlist_path)
+        self._base_url = base_url
+        self._lease = Lease(watchlist_path, base_url, self._wall)
+        self._watching = WatchingMark(watchlist_path, base_url)
         self._db_path = state_db_path(watchlist_path)
         self._box = RequestBox(self._db_path)
         self._reader: StateDB | None = None
         self._asked: dict[int, _Asked] = {}
         self._taken_at = 0.0
         self._after: Holder | None = None
-
-    @property
-    def lease_path(self) -> Path:
-        return self._lease.path
 
     def start(self) -> Role:
         """Decide this program's part; call right after the engine's batches are watched (before
@@ -114,7 +113,7 @@ class Sharing:
         (follower). A Takeover when this program has just begun making the checks."""
         if self.role is Role.HOLDER:
             self._lease.beat()
-            for request in self._box.take():
+            for request in self._box.take(self._base_url):
                 self._apply(request)
         elif self.role is Role.TAKING:
             self._lease.beat()
@@ -222,7 +221,7 @@ class Sharing:
         if holder is not None and self._wall.now() - holder.heartbeat > SILENT_AFTER:
             self._unasked(action, f"pid {holder.pid} has not been heard from")
             return False
-        request_id = self._box.ask(batch_id, action, self._wall.now())
+        request_id = self._box.ask(self._base_url, batch_id, action, self._wall.now())
         if request_id is None:
             self._unasked(action, "the request could not be left in the state database")
             return False

@@ -43,8 +43,8 @@ class WatchSharing:
         self._engine = engine
         self._mine = frozenset(batch_ids)
         self._base_url = base_url
-        self._lease = Lease(watchlist_path, engine.clock)
-        self._mark = WatchingMark(watchlist_path)
+        self._lease = Lease(watchlist_path, base_url, engine.clock)
+        self._mark = WatchingMark(watchlist_path, base_url)
         self._db_path = state_db_path(watchlist_path)
         self._reader: StateDB | None = None
         self._writer: StateDB | None = None

@@ -1,7 +1,10 @@
 """The lease on a watch list: which running program makes its automatic checks.
 
-One file beside the watch list (beside a link's target, as its lock), `<name>.lease`, holds
-the holder's pid, host, start and heartbeat as one line of JSON. Holding the lease is holding an
+There is one lease per watch list and environment (its base URL: a dashboard on production
+and one on the sandbox, sharing the default watch list, each check their own batches). One
+file beside the watch list (beside a link's target, as its lock), `<name>.<8 hex digits of the
+base URL's SHA-256>.lease`, holds the holder's pid, host, base URL, start and heartbeat as one
+line of JSON. Holding the lease is holding an
 exclusive `flock` on that file, for the process's life: the kernel lets go of it when the
 process ends, however it ends, so a lease is never held by a dead process and the next
 program takes it over at its next try. A holder that quits cleanly deletes the file while
@@ -17,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import socket
@@ -55,14 +59,20 @@ class Taken:
     after: Holder | None
 
 
-def lease_path(watchlist_path: Path) -> Path:
+def _beside(watchlist_path: Path, base_url: str, kind: str) -> Path:
     written = written_path(watchlist_path)
-    return written.with_name(written.name + ".lease")
+    digest = hashlib.sha256(base_url.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return written.with_name(f"{written.name}.{digest}.{kind}")
+
+
+def lease_path(watchlist_path: Path, base_url: str) -> Path:
+    return _beside(watchlist_path, base_url, "lease")
 
 
 class Lease:
-    def __init__(self, watchlist_path: Path, clock: Clock) -> None:
-        self.path = lease_path(watchlist_path)
+    def __init__(self, watchlist_path: Path, base_url: str, clock: Clock) -> None:
+        self.path = lease_path(watchlist_path, base_url)
+        self._base_url = base_url
         self._clock = clock
         self._fd: int | None = None
         self._started_at = clock.now()
@@ -104,6 +114,7 @@ class Lease:
         record = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
+            "baseUrl": self._base_url[:300],
             "startedAt": self._started_at,
             "heartbeat": now,
         }
@@ -195,19 +206,19 @@ def _seconds(value: object) -> float | None:
     return float(value)
 
 
-def watching_path(watchlist_path: Path) -> Path:
-    written = written_path(watchlist_path)
-    return written.with_name(written.name + ".watching")
+def watching_path(watchlist_path: Path, base_url: str) -> Path:
+    return _beside(watchlist_path, base_url, "watching")
 
 
 class WatchingMark:
     """`reap-tui watch` checking batches of the watch list itself (no dashboard holds its lease)
-    holds a shared lock on `<name>.watching`, and lets go of it only once it has stopped and
-    saved what it saw. A dashboard that takes the lease waits for the mark to be free before
-    its first check, so it starts from every check the watch made."""
+    holds a shared lock on `<name>.<digits>.watching` (per base URL, as the lease), and lets go
+    of it only once it has stopped and saved what it saw. A dashboard that takes the lease
+    waits for the mark to be free before its first check, so it starts from every check the
+    watch made."""
 
-    def __init__(self, watchlist_path: Path) -> None:
-        self.path = watching_path(watchlist_path)
+    def __init__(self, watchlist_path: Path, base_url: str) -> None:
+        self.path = watching_path(watchlist_path, base_url)
         self._fd: int | None = None
 
     @property

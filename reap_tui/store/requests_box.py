@@ -3,6 +3,7 @@ batch now", "pause it"), left for the holder in the state database's `request` t
 
     CREATE TABLE request (
         id       INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order asked in; never reused
+        base_url TEXT NOT NULL,        -- the environment: taken by that one's holder only
         batch_id TEXT NOT NULL,        -- "*": every batch
         action   TEXT NOT NULL,        -- "check" | "pause" | "resume" | ...
         asked_at REAL NOT NULL,        -- clock seconds
@@ -35,6 +36,7 @@ log = logging.getLogger("reap_tui.store")
 
 _TABLE = """CREATE TABLE IF NOT EXISTS request (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    base_url TEXT NOT NULL,
     batch_id TEXT NOT NULL,
     action TEXT NOT NULL,
     asked_at REAL NOT NULL,
@@ -61,36 +63,37 @@ class RequestBox:
         self._connection: sqlite3.Connection | None = None
         self._identity: tuple[int, int] | None = None
 
-    def ask(self, batch_id: str, action: str, now: float) -> int | None:
-        """Leave a request; its id, or None if it could not be left."""
+    def ask(self, base_url: str, batch_id: str, action: str, now: float) -> int | None:
+        """Leave a request for the holder on `base_url`; its id, or None if it could not be."""
         connection = self._connect()
         if connection is None:
             return None
         try:
             with transaction(connection):
                 cursor = connection.execute(
-                    "INSERT INTO request (batch_id, action, asked_at, asked_by) "
-                    "VALUES (?, ?, ?, ?)",
-                    (batch_id, action, now, os.getpid()),
+                    "INSERT INTO request (base_url, batch_id, action, asked_at, asked_by) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (base_url, batch_id, action, now, os.getpid()),
                 )
         except sqlite3.Error as error:
             self._failed(error)
             return None
         return cursor.lastrowid
 
-    def take(self) -> list[Request]:
-        """Every waiting request, oldest first, deleted from the table (the holder's side)."""
+    def take(self, base_url: str) -> list[Request]:
+        """Every request waiting for the holder on `base_url`, oldest first, deleted from the
+        table (the holder's side)."""
         connection = self._connect()
         if connection is None:
             return []
         try:
-            if connection.execute("SELECT 1 FROM request LIMIT 1").fetchone() is None:
+            waiting = "FROM request WHERE base_url = ?"
+            if connection.execute(f"SELECT 1 {waiting} LIMIT 1", (base_url,)).fetchone() is None:
                 return []  # the usual case: a read, no write
             with transaction(connection):
+                columns = "id, batch_id, action, asked_at, asked_by"
                 found = connection.execute(
-                    "SELECT id, batch_id, action, asked_at, asked_by FROM request "
-                    "ORDER BY id LIMIT ?",
-                    (_TAKE_LIMIT,),
+                    f"SELECT {columns} {waiting} ORDER BY id LIMIT ?", (base_url, _TAKE_LIMIT)
                 ).fetchall()
                 connection.executemany(
                     "DELETE FROM request WHERE id = ?", [(row[0],) for row in found]

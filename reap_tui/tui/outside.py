@@ -20,6 +20,7 @@ from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.sharing import Role, Sharing, Takeover
 from reap_tui.engine.state import BatchState
 from reap_tui.exitcodes import ExitCode
+from reap_tui.stopping import exit_code_for_signal
 from reap_tui.store import Entry, WatchListError
 from reap_tui.store.outside_edits import ListChanges, ListWatcher, Unreadable
 from reap_tui.tui import outside_header
@@ -60,7 +61,12 @@ class OutsideEvents(BatchActions):
                 ExitCode.HANGUP,
             )
             self._hangup.start()
-        sharing = Sharing(self._watchlist.path, self.engine, on_notice=self._told_by_sharing)
+        sharing = Sharing(
+            self._watchlist.path,
+            self._client.base_url,
+            self.engine,
+            on_notice=self._told_by_sharing,
+        )
         role = sharing.start()
         self._sharing = sharing
         if self._saved_states is not None:
@@ -79,8 +85,6 @@ class OutsideEvents(BatchActions):
         self._refresh_timers.append(self.set_interval(OUTSIDE_INTERVAL, self._look_outside))
 
     def _stop_for_signal(self, signum: int) -> None:
-        from reap_tui.stopping import exit_code_for_signal
-
         self._stop_for(exit_code_for_signal(signum))
 
     def _stop_for(self, code: int) -> None:
