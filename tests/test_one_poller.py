@@ -221,3 +221,33 @@ def test_watch_follows_a_dashboards_batches_polls_the_rest_and_takes_over_when_i
         if watcher is not None and watcher.poll() is None:
             watcher.kill()
             watcher.communicate()
+
+
+def test_a_dashboard_started_beside_a_watch_takes_its_batches_over_from_its_last_checks(
+    tmp_path: Path, running: SandboxServer
+) -> None:
+    """`watch` polls a batch of the list alone; a dashboard opened then waits for it to stop and
+    save before its first check of it, so the two never check it within 30 s of each other."""
+    server = running
+    listed, other, _ = server.batch_ids
+    path = watchlist(tmp_path, server, [listed, other])
+    watcher = watch(tmp_path, server, path, listed)
+    holder = None
+    try:
+        wait_until(lambda: checks_of(server, listed) >= 3, "polled it alone")
+        holder = dashboard(tmp_path, server, path)
+        holder.shows("Checks made here now")  # once watch has stopped and saved
+        opened = time.time()
+        wait_until(lambda: checks_of(server, listed, after=opened) >= 3, "checked it on")
+        wait_until(lambda: checks_of(server, other, after=opened) >= 3, "checked the other")
+        assert watcher.poll() is None, "watch follows it now"
+        watcher.send_signal(signal.SIGTERM)
+        _, errors = watcher.communicate(timeout=PATIENCE)
+        assert watcher.returncode == 143, errors
+        assert checked_too_soon(server.request_log) == []
+    finally:
+        if holder is not None:
+            holder.close()
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.communicate()

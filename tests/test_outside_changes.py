@@ -14,14 +14,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
 
 from reap_tui.clock import FakeClock, SystemClock
 from reap_tui.sandbox import SandboxServer, ScriptedBatch
 from reap_tui.store import WatchList
 from reap_tui.store.statedb import state_db_path
 from reap_tui.tui.app import DashboardApp
+from reap_tui.tui.screens import ConfirmScreen
 
 from .cli_support import run_cli
 from .conftest import START
@@ -102,6 +106,16 @@ def notices(app: DashboardApp, title: str) -> int:
     return sum(1 for n in app._notifications if n.title == title)
 
 
+async def answer(
+    pilot: Pilot[None], app: DashboardApp, key: str, asking: type[Screen[Any]]
+) -> None:
+    """Press `key`, wait for the question it asks, answer yes, wait for it to go."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, asking))
+    await pilot.press("y")
+    await wait_for(pilot, lambda: not isinstance(app.screen, asking))
+
+
 def header_text(app: DashboardApp) -> str:
     return str(app.query_one("#header").render())
 
@@ -123,12 +137,13 @@ async def test_a_broken_hand_edit_is_told_once_kept_and_overwritten_only_when_ch
         assert "watch list unreadable" in header_text(app)
         assert app.table.row_count == 2, "the list shown is kept"
 
-        await pilot.press("d", "y")  # a removal cannot be saved over the broken file
+        await answer(pilot, app, "d", ConfirmScreen)  # a removal cannot be saved over it
         assert app.table.row_count == 2
         assert path.read_bytes() == broken, "nothing written over it"
 
-        await pilot.press("O")
-        await pilot.press("y")
+        from reap_tui.tui.unreadable_screen import UnreadableListScreen
+
+        await answer(pilot, app, "O", UnreadableListScreen)
         assert path.read_bytes() != broken
         kept = list(tmp_path.glob("watchlist.toml.corrupt-*"))
         assert [p.read_bytes() for p in kept] == [broken]

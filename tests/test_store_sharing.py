@@ -133,6 +133,27 @@ def test_changes_made_outside_are_reported_against_what_was_shown(tmp_path: Path
     assert isinstance(found, ListChanges) and [e.batch_id for e in found.regrouped] == [C]
 
 
+def look(watcher: ListWatcher) -> ListChanges | Unreadable | None:
+    """Two looks a second apart: a file written in place is read once it has stayed the same."""
+    return watcher.poll() or watcher.poll()
+
+
+def test_a_file_written_in_place_is_read_once_it_has_settled(tmp_path: Path) -> None:
+    path = tmp_path / "watchlist.toml"
+    mine = WatchList.open(path, FakeClock(START))
+    mine.add(A, environment="custom", base_url=URL)
+    watcher = ListWatcher(mine)
+    path.write_bytes(b"")  # an editor has truncated it, and not yet written it again
+    assert watcher.poll() is None, "not read at the first sight of a change in place"
+    text = WatchList.open(tmp_path / "elsewhere.toml", FakeClock(START))
+    text.add(A, environment="custom", base_url=URL, label="renamed")
+    path.write_bytes(text.path.read_bytes())
+    assert watcher.poll() is None, "changed again since: still not settled"
+    found = watcher.poll()
+    assert isinstance(found, ListChanges) and found.removed == ()
+    assert [e.label for e in found.relabelled] == ["renamed"]
+
+
 def test_a_broken_file_is_reported_once_and_its_repair_once(tmp_path: Path) -> None:
     path = tmp_path / "watchlist.toml"
     clock = FakeClock(START)
@@ -140,11 +161,11 @@ def test_a_broken_file_is_reported_once_and_its_repair_once(tmp_path: Path) -> N
     mine.add(A, environment="custom", base_url=URL)
     watcher = ListWatcher(mine)
     path.write_text("[[batch]\n", encoding="utf-8")
-    assert isinstance(watcher.poll(), Unreadable)
-    assert watcher.poll() is None and watcher.problem is not None
+    assert isinstance(look(watcher), Unreadable)
+    assert look(watcher) is None and watcher.problem is not None
     assert [e.batch_id for e in mine.entries] == [A], "the list held is kept"
     path.write_text("[[batch]]\nnot even = toml = here\n", encoding="utf-8")
-    assert isinstance(watcher.poll(), Unreadable), "a new problem is told"
+    assert isinstance(look(watcher), Unreadable), "a new problem is told"
     write_by_hand(path, (A, ""), (B, ""))
     found = watcher.poll()
     assert isinstance(found, ListChanges) and found.readable_again
@@ -157,7 +178,7 @@ def test_a_deleted_file_is_not_read_as_an_empty_list(tmp_path: Path) -> None:
     mine.add(A, environment="custom", base_url=URL)
     watcher = ListWatcher(mine)
     path.unlink()
-    assert isinstance(watcher.poll(), Unreadable)
+    assert isinstance(look(watcher), Unreadable)
     assert [e.batch_id for e in mine.entries] == [A]
     written, moved_to = mine.overwrite_unreadable()
     assert written and moved_to is None

@@ -50,9 +50,11 @@ class Role(StrEnum):
 @dataclass(frozen=True)
 class Takeover:
     """This program now makes the checks; `after` is the holder before if it ended without
-    letting go (killed, crashed)."""
+    letting go (killed, crashed); `after_watch`: it waited for a `reap-tui watch` to stop
+    checking the list's batches (no dashboard made them before)."""
 
     after: Holder | None
+    after_watch: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ class Sharing:
         unsure = self._after is not None or self._wall.now() - self._taken_at >= WATCH_WAIT
         not_before = engine.clock.now() + engine.cadence.interval_min if unsure else None
         engine.lead(None, not_before=not_before)
-        return Takeover(self._after)
+        return Takeover(self._after, after_watch=was is Role.TAKING and self._after is None)
 
     def _engine_follows(self) -> bool:
         return any(self._engine.follows(batch_id) for batch_id in self._engine.states)

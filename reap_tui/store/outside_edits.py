@@ -2,11 +2,13 @@
 run beside a dashboard, another dashboard, a hand edit.
 
 `ListWatcher.poll()` (once a second is plenty) looks at the file's device, inode, size and
-modification time (no new dependency, no inotify); when any differ it re-reads the file into the
-`WatchList` and says what changed since the last report: batches added, removed, relabelled, or
-moved into, out of or within an import. The comparison is with what was last reported, not with
-the list in memory, so a change another program made just before this program's own write
-(which merges it into memory) is still reported; applying a report twice is harmless.
+modification time (no new dependency, no inotify); when any differ, and the file was replaced
+whole or has stayed the same since the last look (an editor writing in place may be half-way),
+it re-reads the file into the `WatchList` and says what changed since the last report: batches
+added, removed, relabelled, or moved into, out of or within an import. The comparison is with
+what was last reported, not with the list in memory, so a change another program made just
+before this program's own write (which merges it into memory) is still reported; applying a
+report twice is harmless.
 
 A file that cannot be read (a broken hand edit, or deleted) is reported once per spell, with
 the list in memory kept as it was; nothing here writes the file.
@@ -64,12 +66,15 @@ class ListWatcher:
         self.watchlist = watchlist
         self.problem: str | None = None  # why the file cannot be read, while it cannot
         self._stamp = _stamp_of(watchlist.path)
+        self._seen = self._stamp  # the file as at the last look
         self._known = _known(watchlist)
 
     def poll(self) -> ListChanges | Unreadable | None:
         """What changed since the last report; None if nothing did (or nothing new to say)."""
         stamp = _stamp_of(self.watchlist.path)
         if stamp == self._stamp and stamp is not None:
+            return None
+        if not self._settled(stamp):
             return None
         self._stamp = stamp
         try:
@@ -94,10 +99,19 @@ class ListWatcher:
             )
         return changes or None
 
+    def _settled(self, stamp: Stamp | None) -> bool:
+        """Whether the file can be read as it is now: replaced whole (a new inode: an atomic
+        write, as every reap-tui write is), or unchanged since the last look (an editor that
+        writes in place may be half-way through: an empty or cut file is not the list)."""
+        seen, self._seen = self._seen, stamp
+        if stamp is None or self._stamp is None:
+            return stamp == seen
+        return stamp[:2] != self._stamp[:2] or stamp == seen
+
     def written(self) -> None:
         """This program wrote the file from its memory (an overwrite): that is what it shows."""
         self.problem = None
-        self._stamp = _stamp_of(self.watchlist.path)
+        self._stamp = self._seen = _stamp_of(self.watchlist.path)
         self._known = _known(self.watchlist)
 
 

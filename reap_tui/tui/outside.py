@@ -125,7 +125,11 @@ class OutsideEvents(BatchActions):
         if self._saved_states is not None:
             self._saved_states.following = False
         before = takeover.after
-        if before is None:
+        if takeover.after_watch:
+            message = (
+                "reap-tui watch has stopped checking this list: this dashboard makes the checks."
+            )
+        elif before is None:
             message = "The dashboard that made the checks has quit: this one makes them now."
         else:
             message = (

@@ -179,6 +179,7 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("b", "show or hide the raw body of the last error"),
     ("k", "enter an API key for this session"),
     ("ctrl+p", "command palette: actions, jump to a batch"),
+    ("O", "write the list shown over a watch list file that cannot be read"),
     ("q", "quit (checks stop, the watch list is saved)"),
 )
 
