@@ -52,6 +52,20 @@ class UiSettings:
     theme: str = "textual-dark"
     timezone: Literal["local", "utc"] = "local"
     bell_on_finish: bool = True
+    # The table's columns after the label, in order; None: every column in the default order.
+    # The dashboard's column chooser (C) writes these to ui-state.toml, never to config.toml.
+    columns: tuple[str, ...] | None = None
+    hidden_columns: tuple[str, ...] = ()
+    # Failure rate (percent of processed records) above which it is shown red, and amber.
+    failure_rate_red: float = 5.0
+    failure_rate_amber: float = 1.0
+    # An in-progress batch whose processed count has not moved for this many checks (or for
+    # polling.batch_stall_after seconds) is shown as stalled.
+    stalled_after_checks: int = 10
+
+
+UI_STATE_NAME = "ui-state.toml"
+"""The file beside config.toml that the dashboard writes its [ui] choices to."""
 
 
 def default_config_path() -> Path:
@@ -108,7 +122,20 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"line {line}: not UTF-8 text", file=config_path) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"not valid TOML: {error}", file=config_path) from None
-    return _settings(config_path, document)
+    return parse_settings(config_path, document)
+
+
+def cadence_problem(cadence: CadenceConfig, base_url: str) -> str | None:
+    """Why `cadence` may not poll `base_url` (faster than documented, to a host that is not
+    loopback), or None."""
+    if is_loopback_url(base_url):
+        return None
+    for name, minimum in DOCUMENTED_MINIMUMS.items():
+        if getattr(cadence, name) < minimum:
+            return f"polling.{name} is below the documented {_number(minimum)} s"
+    if cadence.window > DOCUMENTED_WINDOW_MAXIMUM:
+        return f"polling.window is above the documented {_number(DOCUMENTED_WINDOW_MAXIMUM)} s"
+    return None
 
 
 def validate_for_host(settings: Settings, base_url: str) -> None:
@@ -229,6 +256,20 @@ def _positive_int(value: Any) -> int:
     return value
 
 
+def _percent(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise _WrongValue("a percentage from 0 to 100")
+    return float(value)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and re.fullmatch(r"[a-z_]{1,40}", item) for item in value
+    ):
+        raise _WrongValue("a list of column names (lower-case letters and _)")
+    return tuple(dict.fromkeys(value))
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _WrongValue("true or false")
@@ -259,7 +300,16 @@ _SECTIONS: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     ),
     "ui": (
         UiSettings,
-        {"theme": _text, "timezone": _choice("local", "utc"), "bell_on_finish": _boolean},
+        {
+            "theme": _text,
+            "timezone": _choice("local", "utc"),
+            "bell_on_finish": _boolean,
+            "columns": _names,
+            "hidden_columns": _names,
+            "failure_rate_red": _percent,
+            "failure_rate_amber": _percent,
+            "stalled_after_checks": _positive_int,
+        },
     ),
 }
 
@@ -272,7 +322,8 @@ _ORDERED = (
 )
 
 
-def _settings(path: Path, document: Mapping[str, Any]) -> Settings:
+def parse_settings(path: Path, document: Mapping[str, Any]) -> Settings:
+    """Settings from a decoded TOML document (read from `path`), checked strictly."""
     sections: dict[str, Any] = {}
     for section, table in document.items():
         if section not in _SECTIONS:
@@ -290,6 +341,12 @@ def _settings(path: Path, document: Mapping[str, Any]) -> Settings:
                 raise ConfigError(f"expected {wrong}", file=path, key=f"{section}.{key}") from None
         sections[section] = cls(**values)
     settings = Settings(config_path=path, **sections)
+    if settings.ui.failure_rate_red < settings.ui.failure_rate_amber:
+        raise ConfigError(
+            f"must be at least ui.failure_rate_amber ({_number(settings.ui.failure_rate_amber)})",
+            file=path,
+            key="ui.failure_rate_red",
+        )
     for low, high in _ORDERED:
         if getattr(settings.polling, high) < getattr(settings.polling, low):
             raise ConfigError(

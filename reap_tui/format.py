@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
 
-from reap_tui.api.models import StatusKind
+from reap_tui import vocabulary
 from reap_tui.engine.state import BatchState, Phase
+from reap_tui.vocabulary import Tone
 
 NONE = "—"
 _SPARKS = "▁▂▃▄▅▆▇█"
@@ -143,65 +143,35 @@ def bar(fraction: float | None, width: int) -> str:
     return ("█" * full + partial).ljust(width, "░")[:width]
 
 
-def sparkline(values: Sequence[float], width: int) -> str:
-    """The last `width` values as block characters scaled between their minimum and maximum."""
+def sparkline(
+    values: Sequence[float], width: int, *, low: float | None = None, high: float | None = None
+) -> str:
+    """The last `width` values as block characters scaled from `low` to `high` (by default
+    their own minimum and maximum). A flat line is drawn at its level on that scale: at the
+    bottom when the values give no scale of their own."""
     shown = list(values)[-width:]
     if not shown:
         return ""
-    low, high = min(shown), max(shown)
-    if high == low:
-        return _SPARKS[0 if high == 0 else -1] * len(shown)
+    low = min(shown) if low is None else low
+    high = max(shown) if high is None else high
+    if high <= low:
+        return _SPARKS[0] * len(shown)
+    shown = [min(high, max(low, value)) for value in shown]
     top = len(_SPARKS) - 1
     return "".join(_SPARKS[round((value - low) / (high - low) * top)] for value in shown)
 
 
-class Tone(StrEnum):
-    """What a status means to a reader; the screen picks a colour for each."""
-
-    GOOD = "good"
-    WARN = "warn"
-    BAD = "bad"
-    ACTIVE = "active"
-    WAITING = "waiting"
-    IDLE = "idle"
+STATUS_WIDTH = vocabulary.STATE_WIDTH
 
 
-STATUS_WIDTH = 13
-
-
-def status_label(state: BatchState) -> tuple[str, str, Tone]:
-    """(symbol, words, tone) for a batch: a symbol too, so colour is never the only signal.
-
-    The batch's own status wins when it is final; otherwise why checks stopped (paused,
-    timed out, key needed, not found) matters more than the last status seen.
-    """
-    kind = state.status_kind
-    if kind is StatusKind.COMPLETED:
-        if state.status is not None and state.status.failed_records > 0:
-            return "▲", "completed", Tone.WARN
-        return "✓", "completed", Tone.GOOD
-    if kind is StatusKind.FAILED:
-        return "✗", "failed", Tone.BAD
-    phase = state.phase
-    if phase is Phase.NOT_FOUND:
-        return "✗", "not found", Tone.BAD
-    if phase is Phase.AUTH_REQUIRED:
-        return "!", "key needed", Tone.BAD
-    if phase is Phase.TIMED_OUT:
-        return "◷", "timed out", Tone.WARN
-    if phase is Phase.PAUSED:
-        return "‖", "paused", Tone.IDLE
-    if phase is Phase.STOPPED:
-        return "■", "stopped", Tone.IDLE
-    if kind is StatusKind.IN_PROGRESS:
-        return "▶", "in progress", Tone.ACTIVE
-    if kind is StatusKind.PENDING:
-        return "◌", "pending", Tone.WAITING
-    if kind is StatusKind.UNKNOWN and state.status is not None:
-        return "?", state.status.status.raw, Tone.WARN
-    if state.failure is not None:
-        return "↻", "retrying", Tone.WARN
-    return "…", "first check", Tone.WAITING
+def status_label(
+    state: BatchState,
+    rules: vocabulary.Rules = vocabulary.Rules(),  # noqa: B008
+) -> tuple[str, str, Tone]:
+    """(symbol, words, tone) for a batch, from the one vocabulary: a symbol too, so colour is
+    never the only signal. An unknown status shows the server's own word."""
+    condition = vocabulary.condition_of(state, rules)
+    return condition.icon, vocabulary.shown_words(state, condition), condition.tone
 
 
 def next_check(state: BatchState, now: float) -> str:
@@ -215,13 +185,17 @@ def next_check(state: BatchState, now: float) -> str:
     if state.next_check_at is not None and not state.phase.is_final:
         when = countdown(state.next_check_at, now)
         return f"retry {when}" if state.failure is not None else when
-    reasons = {
-        Phase.COMPLETED: "done",
-        Phase.FAILED: "done",
-        Phase.NOT_FOUND: "stopped: 404",
-        Phase.AUTH_REQUIRED: "needs key (k)",
-        Phase.TIMED_OUT: "30 min limit",
-        Phase.PAUSED: "paused",
-        Phase.STOPPED: "stopped",
-    }
-    return reasons.get(state.phase, NONE)
+    return _NO_CHECK.get(state.phase, NONE)
+
+
+# Why there is no next check, and the key that makes one.
+_NO_CHECK = {
+    Phase.COMPLETED: "finished",
+    Phase.FAILED: "finished",
+    Phase.NOT_FOUND: "stopped: 404",
+    Phase.AUTH_REQUIRED: "key needed (k)",
+    Phase.TIMED_OUT: "stopped (r)",
+    Phase.PAUSED: "paused (space)",
+    Phase.STOPPED: "stopped (r)",
+}
+NEXT_CHECK_WIDTH = max(len(text) for text in (*_NO_CHECK.values(), "retry in 55s"))

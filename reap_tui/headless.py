@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reap_tui import format as fmt
+from reap_tui import measures
 from reap_tui.api.client import ReapClient
 from reap_tui.api.ids import short_id
 from reap_tui.clock import Clock, to_datetime
@@ -78,7 +79,7 @@ def line_of(state: BatchState, now: float) -> str:
             parts.append(f"{status.processed_records:,}/{status.total_records:,}")
             if status.failed_records:
                 parts.append(f"{status.failed_records:,} failed")
-            eta = state.eta(now)
+            eta = measures.eta(state, now)
             if eta is not None:
                 parts.append(f"ETA {fmt.duration(eta)}")
     return "  ".join(parts)

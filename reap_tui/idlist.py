@@ -1,7 +1,8 @@
 """A file of batch ids for `import`: one id per line, or a CSV with a `batchId` column.
 
 Pure and line-numbered: every bad line is reported by its number, good ones are kept.
-In the one-per-line form, blank lines and lines starting with `#` are skipped. Labels, when
+In both forms, blank lines and lines starting with `#` are skipped (a comment may hold a
+comma: it is still a comment, not a CSV header). Labels, when
 present, are a second column: in the one-per-line form the rest of the line after the id and
 white space; a CSV with a header takes them from its `label` column; a CSV without a header
 (its first cell a batch id) has the id in its first column and the label in its second.
@@ -81,7 +82,7 @@ def _from_csv(text: str) -> IdList:
     reader = csv.reader(io.StringIO(text, newline=""))
     result = IdList()
     try:
-        header = next(row for row in reader if any(cell.strip() for cell in row))
+        header = next(row for row in reader if _is_row(row))
         names = [cell.strip().lower() for cell in header]
         if ID_COLUMN.lower() in names:
             column = names.index(ID_COLUMN.lower())
@@ -96,7 +97,7 @@ def _from_csv(text: str) -> IdList:
                 f"(columns: {shown})"
             )
         for row in reader:
-            if not any(cell.strip() for cell in row):
+            if not _is_row(row):
                 continue
             if column >= len(row) or not row[column].strip():
                 result.problems.append((reader.line_num, f"no {ID_COLUMN} value in this row"))
@@ -105,6 +106,11 @@ def _from_csv(text: str) -> IdList:
     except csv.Error as error:
         raise UnusableIdList(f"line {reader.line_num}: not readable as CSV ({error})") from None
     return result
+
+
+def _is_row(row: list[str]) -> bool:
+    """Not blank, and not a comment."""
+    return any(cell.strip() for cell in row) and not row[0].lstrip().startswith("#")
 
 
 def _cell(row: list[str], column: int | None) -> str:

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from reap_tui.clock import FakeClock
 from reap_tui.commands.dashboard import demo_app
 from reap_tui.sandbox import SandboxServer
-from reap_tui.sandbox.demo import FLAPPING_ID, HOSTILE_TEXT_ID, demo_batches
+from reap_tui.sandbox.demo import FLAPPING_ID, demo_batches
 from reap_tui.tui.app import DashboardApp
 
 START = 1_759_923_600.0  # 2025-10-08 11:40:00 UTC
@@ -42,7 +42,10 @@ async def shoot(
     size: tuple[int, int],
     select: str | None = None,
     keys: tuple[str, ...] = (),
+    until_error: bool = False,
 ) -> Path:
+    """`until_error`: go on until the selected batch's last check failed (the demo's flapping
+    batch fails every other check), so its error panel is in the picture."""
     clock = FakeClock(START, auto_advance=False)
     server = SandboxServer(clock, speed=SPEED, batches=demo_batches(START, SPEED))
     with server, tempfile.TemporaryDirectory() as folder:
@@ -51,6 +54,8 @@ async def shoot(
         )
         async with app.run_test(size=size) as pilot:
             await run_for(pilot, clock, 12.0)
+            while until_error and select and app.engine.states[select].failure is None:
+                await run_for(pilot, clock, 0.5)
             app.clear_notifications()
             if select:
                 app.select_batch(select)
@@ -66,9 +71,10 @@ async def main() -> int:
     OUT.mkdir(exist_ok=True)
     made = [
         await shoot("overview", (120, 36)),
-        await shoot("detail-error", (120, 36), select=HOSTILE_TEXT_ID),
+        await shoot("detail-error", (120, 36), select=FLAPPING_ID, until_error=True),
         await shoot("add-dialog", (120, 36), keys=("a", *"784d4045-c900-4050-aad6")),
         await shoot("narrow", (80, 24), select=FLAPPING_ID),
+        await shoot("columns", (120, 36), keys=("C", "down", "down", "space")),
     ]
     for path in made:
         print(path)

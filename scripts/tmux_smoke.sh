@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start `reap-tui --demo` in tmux as a user would, at 80x24 and 120x36, press keys, and check
-# what the captured screen shows. Exits non-zero on the first failed check; always kills its
-# own tmux session.
+# what the captured screen shows. Exits non-zero if a check failed; always kills its own tmux
+# session.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +30,35 @@ expect() {
     return 1
 }
 
+# Every row of the table with counts (a batch Reap answered) shows a relative time ("… ago" or
+# "just now") under the "Updated" header.
+updated_in_every_checked_row() {
+    if screen | "$python" -c '
+import sys
+lines = sys.stdin.read().splitlines()
+header = next(i for i, line in enumerate(lines) if "Updated" in line and "Label" in line)
+done_end = lines[header].index("Done/Total") + len("Done/Total")
+updated_end = lines[header].index("Updated") + len("Updated")
+rows = []
+for line in lines[header + 1 :]:
+    if line.startswith("╰"):
+        break
+    if "▌" in line:  # a toast covers part of this row
+        continue
+    done = line[done_end - 13 : done_end]
+    if any(char.isdigit() for char in done):  # counts shown: Reap answered
+        rows.append(line[updated_end - 8 : updated_end].strip())
+ok = bool(rows) and all(cell.endswith(" ago") or cell == "just now" for cell in rows)
+sys.exit(0 if ok else 1)
+'; then
+        return 0
+    fi
+    echo "FAIL ($size): a checked row without a relative time under Updated" >&2
+    screen >&2
+    failures=$((failures + 1))
+    return 1
+}
+
 refuse() {
     if screen | grep -qF -- "$1"; then
         echo "FAIL ($size): should not see: $1" >&2
@@ -44,7 +73,7 @@ for size in 80x24 120x36; do
     expect "DEMO" || true
     expect "✗ failed" || true
     expect "not found" || true
-    expect "Batches (10)" || true
+    expect "Batches (22)" || true
     # Nothing cut off: the footer's last binding is still on screen.
     expect "Quit" || true
     if ((cols >= 120)); then
@@ -53,14 +82,30 @@ for size in 80x24 120x36; do
             expect "$column" || true
         done
         expect " ago " || true
+        updated_in_every_checked_row || true
+        # The selected batch's id whole on one line of the pane.
+        if ! screen | grep -qE "Id +[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; then
+            echo "FAIL ($size): no full batch id on one line" >&2
+            screen >&2
+            failures=$((failures + 1))
+        fi
     fi
     refuse "Traceback"
+    refuse "running"
 
     send "/"
-    send -l "march"
-    expect "filter “march”: 1 shown" || true
+    send -l "referrals"
+    expect "filter “referrals”: 1 shown" || true
     send Escape
-    expect "Batches (10) · sort: attention" || true
+    expect "Batches (22) · sort: attention" || true
+
+    # A header word filters by that state; after enter, escape on the table clears it.
+    send "/"
+    send -l "completed"
+    send Enter
+    expect "filter “completed”" || true
+    send Escape
+    expect "Batches (22) · sort: attention" || true
 
     send "a"
     expect "Watch a batch" || true
@@ -72,7 +117,13 @@ for size in 80x24 120x36; do
     expect "sort: label" || true
 
     send "?"
-    expect "Statuses" || true
+    expect "Keys" || true
+    if ((rows >= 36)); then expect "Statuses" || true; fi
+    send Escape
+
+    send "C"
+    expect "Columns" || true
+    expect "(always first)" || true
     send Escape
 
     send "q"

@@ -82,7 +82,7 @@ async def test_without_a_key_nothing_is_sent_until_one_is_set() -> None:
             assert state.failure is not None
             assert (state.failure.code, state.failure.http_status) == ("0000000100", None)
             assert "press k" in state.failure.action
-            assert fmt.next_check(state, run.clock.now()) == "needs key (k)"
+            assert fmt.next_check(state, run.clock.now()) == "key needed (k)"
         published = len(run.published)
 
         run.engine.check_now(batches[0].batch_id)
@@ -141,7 +141,7 @@ async def test_a_check_asked_for_by_hand_reads_queued_until_its_request_is_out()
         while run.engine.states[done.batch_id].checks_made < 2:
             await asyncio.sleep(0.001)
         after = run.engine.states[done.batch_id]
-        assert fmt.next_check(after, run.clock.now()) == "done"
+        assert fmt.next_check(after, run.clock.now()) == "finished"
         # Queued, checking, answered: one publish each.
         assert len(run.published) - published == 3
         assert len(run.server.request_log) == 2

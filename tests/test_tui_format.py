@@ -17,9 +17,10 @@ from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.engine.snapshots import initial_state, record_of
 from reap_tui.engine.state import BatchState, Phase, Progress
 from reap_tui.store.model import Entry, Source
-from reap_tui.tui.counts import StatusCounts, group_of, terminal_title
+from reap_tui.tui.counts import StatusCounts, terminal_title
 from reap_tui.tui.notices import notices_for
 from reap_tui.tui.ordering import COLUMN_ORDERS, SORT_CYCLE, matches, next_sort, ordered_ids
+from reap_tui.vocabulary import condition_of
 
 NOW = 1_759_923_600.0
 ID_A = "f208a887-9fa6-4447-a52b-c1d6e089536f"
@@ -140,7 +141,9 @@ def test_bar_is_always_exactly_the_width(fraction: float, width: int) -> None:
 
 def test_sparkline_scales_between_min_and_max() -> None:
     assert fmt.sparkline([0, 50, 100], 10) == "▁▅█"
-    assert fmt.sparkline([5, 5], 10) == "██"
+    # A flat line is drawn at its level on the scale given (a batch's total), never as a wall.
+    assert fmt.sparkline([5, 5], 10, low=0, high=10) == "▅▅"
+    assert fmt.sparkline([5, 5], 10) == "▁▁"
     assert len(fmt.sparkline(list(range(100)), 30)) == 30
 
 
@@ -150,7 +153,7 @@ def test_status_label_always_has_a_symbol_and_words() -> None:
         "completed failed": (
             dataclasses.replace(state("completed"), status=status("completed", 100, 5)),
             "▲",
-            "completed",
+            "with failures",
         ),
         "failed": (state("failed"), "✗", "failed"),
         "in progress": (state("in_progress"), "▶", "in progress"),
@@ -165,8 +168,9 @@ def test_status_label_always_has_a_symbol_and_words() -> None:
 
 
 def test_next_check_says_why_there_is_none() -> None:
-    assert fmt.next_check(state("completed", phase=Phase.COMPLETED), NOW) == "done"
-    assert fmt.next_check(state(None, phase=Phase.AUTH_REQUIRED), NOW) == "needs key (k)"
+    assert fmt.next_check(state("completed", phase=Phase.COMPLETED), NOW) == "finished"
+    assert fmt.next_check(state(None, phase=Phase.AUTH_REQUIRED), NOW) == "key needed (k)"
+    assert fmt.next_check(state("in_progress", phase=Phase.TIMED_OUT), NOW) == "stopped (r)"
     polling = state("in_progress", phase=Phase.POLLING, next_check_at=NOW + 30)
     assert fmt.next_check(polling, NOW) == "in 30s"
     failing = dataclasses.replace(polling, failure=failure_from_response(500, None, b"", None))
@@ -232,7 +236,7 @@ def test_counts_and_title_read_in_words() -> None:
     for index, kind in enumerate(("failed", "in_progress", "in_progress")):
         counts.update(state(kind, batch_id=f"{index}"))
     groups = counts.groups()
-    assert [(words, number) for (_, words, _), number in groups] == [
+    assert [(condition.name, number) for condition, number in groups] == [
         ("failed", 1),
         ("in progress", 2),
     ]
@@ -245,13 +249,13 @@ def test_counts_follow_each_change_and_removal() -> None:
     counts.update(state("in_progress", batch_id="b"))
     counts.update(state("completed", batch_id="a", phase=Phase.COMPLETED))
     counts.update(state("completed", batch_id="a", phase=Phase.COMPLETED))  # the same again
-    assert [(words, n) for (_, words, _), n in counts.groups()] == [
+    assert [(condition.name, n) for condition, n in counts.groups()] == [
         ("in progress", 1),
         ("completed", 1),
     ]
     counts.remove("b")
     counts.remove("never-watched")
-    assert [(words, n) for (_, words, _), n in counts.groups()] == [("completed", 1)]
+    assert [(condition.name, n) for condition, n in counts.groups()] == [("completed", 1)]
 
 
 _KINDS = st.sampled_from([None, "pending", "in_progress", "completed", "failed"])
@@ -277,7 +281,7 @@ def test_counts_kept_one_change_at_a_time_equal_a_recount(
             counts.update(current[batch_id])
     recount: dict[object, int] = {}
     for each in current.values():
-        recount[group_of(each)] = recount.get(group_of(each), 0) + 1
+        recount[condition_of(each)] = recount.get(condition_of(each), 0) + 1
     assert dict(counts.groups()) == recount
 
 

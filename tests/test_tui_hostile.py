@@ -91,7 +91,9 @@ def test_summary_errors_are_shown_literally() -> None:
         render_detail(BatchState(BATCH_ID, status=status), now=START, utc=True, show_raw=False)
     )
     assert "Row 3: [red]share token expired[/red]" in text
-    assert '"\\u001b[31mprovider rejected\\u001b[0m [@click=app.quit]quit[/]"' in text
+    # An object item reads as a line, its escapes shown as in a string item (␛, not \u001b).
+    assert "row 7 · 0f1e2d3c… · ␛[31mprovider rejected␛[0m [@click=app.quit]quit[/]" in text
+    assert "\\u001b" not in text
     assert "open me" in text and "\x1b]8" not in text
 
 

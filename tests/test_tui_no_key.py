@@ -39,7 +39,7 @@ async def test_without_a_key_nothing_is_sent_and_k_starts_the_checks(tmp_path: P
             await pilot.pause(0.1)
             states = app.engine.states
             assert {states[b].phase for b in ids} == {Phase.AUTH_REQUIRED}
-            assert {fmt.next_check(states[b], clock.now()) for b in ids} == {"needs key (k)"}
+            assert {fmt.next_check(states[b], clock.now()) for b in ids} == {"key needed (k)"}
             await wait_for(pilot, lambda: "no API key: press k" in header_text(app))
             assert all(p in detail_text(app) for p in ("Missing API key", "0000000100", "press k"))
             for _ in range(6):

@@ -1,4 +1,5 @@
-"""The look, as SVG snapshots: the overview and an error panel, wide and at 80x24.
+"""The look, as SVG snapshots at 80x24, 120x36 and 200x50: the demo's batches (the overview and
+an error panel) and a list with a batch in every state. None has a horizontal scrollbar.
 
 States are built directly and the clock is fixed, so nothing moves between runs.
 """
@@ -22,7 +23,11 @@ from reap_tui.sandbox.demo import HOSTILE_MESSAGE
 from reap_tui.sandbox.wire import json_bytes
 
 from .conftest import START
+from .state_gallery import IDS, gallery_states
 from .tui_support import stub_app
+
+SIZES = [(80, 24), (120, 36), (200, 50)]
+SIZE_IDS = [f"{width}x{height}" for width, height in SIZES]
 
 FAILING_ID = "3e9f1a2b-7c8d-4e0f-a1b2-c3d4e5f6a7b8"
 
@@ -123,10 +128,18 @@ def demo_states() -> list[BatchState]:
     return states
 
 
-def make_app(tmp_path: Path) -> Any:
+def make_app(tmp_path: Path, states: list[BatchState] | None = None) -> Any:
     clock = FakeClock(START, auto_advance=False)
-    app, _ = stub_app(demo_states(), tmp_path / "w.toml", clock)
+    app, _ = stub_app(states or demo_states(), tmp_path / "w.toml", clock)
     return app
+
+
+def no_horizontal_scrollbar(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    for selector in ("#batches", "#detail"):
+        widget = app.query_one(selector)
+        assert not widget.show_horizontal_scrollbar, selector
+        assert widget.max_scroll_x == 0, selector
 
 
 def select(batch_id: str) -> Callable[[Pilot[None]], Any]:
@@ -134,19 +147,27 @@ def select(batch_id: str) -> Callable[[Pilot[None]], Any]:
         await pilot.pause(0.4)
         pilot.app.select_batch(batch_id)  # type: ignore[attr-defined]
         await pilot.pause()
+        no_horizontal_scrollbar(pilot)
 
     return run_before
 
 
 async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause(0.4)
+    no_horizontal_scrollbar(pilot)
 
 
-@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_overview(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=settle)
 
 
-@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_error_panel(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=select(FAILING_ID))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_every_state(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, gallery_states())
+    assert snap_compare(app, terminal_size=size, run_before=select(IDS["stalled"]))

@@ -1,5 +1,9 @@
 """`reap-tui` (no sub-command): the dashboard on the saved watch list, or `--demo` on the
-built-in sandbox. Here settings become a client, an engine factory and the app."""
+built-in sandbox. Here settings become a client, an engine factory and the app.
+
+The sandbox and the demo are imported only for `--demo`: the dashboard on a watch list does
+not pay for them before its first screen.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
@@ -24,20 +29,14 @@ from reap_tui.engine.limiter import Limits
 from reap_tui.engine.state import BatchState
 from reap_tui.exitcodes import ExitCode
 from reap_tui.logs import start_logging
-from reap_tui.sandbox import SandboxServer
-from reap_tui.sandbox.demo import (
-    DEMO_IMPORT_IDS,
-    DEMO_MISSING_ID,
-    DEMO_SPEED,
-    demo_batches,
-    demo_import,
-    demo_import_labels,
-    demo_labels,
-    demo_processor,
-)
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig, EngineFactory
 from reap_tui.tui.header import NO_KEY
+from reap_tui.ui_state import UiStateError, ui_state_path, with_ui_state
+from reap_tui.vocabulary import Rules
+
+if TYPE_CHECKING:
+    from reap_tui.sandbox import SandboxServer
 
 DEMO_ENVIRONMENT = "demo"
 
@@ -51,13 +50,42 @@ def engine_factory(
     return make
 
 
-def view_config(settings: Settings, environment: str, key: ApiKey | None) -> DashboardConfig:
+def view_config(
+    settings: Settings,
+    environment: str,
+    key: ApiKey | None,
+    cadence: CadenceConfig,
+    *,
+    ui_state: Path | None = None,
+    client_factory: Callable[[str], ReapClient] | None = None,
+) -> DashboardConfig:
+    """What the app shows and how, from the settings (with ui-state.toml's [ui] over them when
+    `ui_state` is given: the column chooser saves there) and the cadence in force."""
+    problem = ""
+    if ui_state is not None:
+        try:
+            settings = with_ui_state(settings, ui_state)
+        except UiStateError as error:
+            problem = str(error)
+    ui = settings.ui
     return DashboardConfig(
         environment=environment,
         key_state=key.masked if key else NO_KEY,
-        theme=settings.ui.theme,
-        utc=settings.ui.timezone == "utc",
-        bell=settings.ui.bell_on_finish,
+        theme=ui.theme,
+        utc=ui.timezone == "utc",
+        bell=ui.bell_on_finish,
+        rules=Rules(
+            stall_checks=ui.stalled_after_checks,
+            stall_seconds=cadence.batch_stall_after,
+            failure_red=ui.failure_rate_red / 100,
+            failure_amber=ui.failure_rate_amber / 100,
+            window=cadence.window,
+        ),
+        columns=ui.columns,
+        hidden_columns=ui.hidden_columns,
+        ui_state_path=ui_state,
+        ui_state_problem=problem,
+        client_factory=client_factory,
     )
 
 
@@ -69,12 +97,30 @@ def run_dashboard(args: argparse.Namespace) -> int:
     connection = connection_from(args, settings)
     connection.start_logging(args.log_file)
     watchlist = watchlist_from(args, clock)
+
+    def keyless_client(base_url: str) -> ReapClient:
+        """Another environment's client: this one's settings, never this one's key."""
+        return ReapClient(
+            base_url,
+            None,
+            clock=clock,
+            auth_header=connection.auth_header,
+            request_deadline=connection.request_deadline,
+        )
+
     app = DashboardApp(
         clock=clock,
         client=connection.client(clock),
         engine_factory=engine_factory(clock, connection.cadence, connection.limits),
         watchlist=watchlist,
-        config=view_config(settings, connection.environment, connection.api_key),
+        config=view_config(
+            settings,
+            connection.environment,
+            connection.api_key,
+            connection.cadence,
+            ui_state=ui_state_path(settings.config_path),
+            client_factory=keyless_client,
+        ),
     )
     return run_app(app)
 
@@ -98,6 +144,8 @@ def demo_watchlist(
 ) -> WatchList:
     """A fresh list holding every demo batch, and one the server has never heard of; with
     `with_import`, then the demo import's batches in upload order."""
+    from reap_tui.sandbox.demo import DEMO_MISSING_ID, demo_import_labels, demo_labels
+
     watchlist = WatchList.open(path, clock)
     labels = demo_labels()
     if with_import:
@@ -115,9 +163,12 @@ def demo_app(
     *,
     settings: Settings | None = None,
     rng: random.Random | None = None,
+    ui_state: Path | None = None,
 ) -> DashboardApp:
     """The dashboard on a started sandbox: its own key, its speed, no user settings needed; the
     demo import is watched too when the sandbox serves it."""
+    from reap_tui.sandbox.demo import DEMO_IMPORT_IDS
+
     settings = settings or Settings()
     cadence = CadenceConfig().scaled(server.speed)
     key = ApiKey(server.api_key)
@@ -131,11 +182,14 @@ def demo_app(
             server.base_url,
             with_import=set(DEMO_IMPORT_IDS) <= set(server.batch_ids),
         ),
-        config=view_config(settings, DEMO_ENVIRONMENT, key),
+        config=view_config(settings, DEMO_ENVIRONMENT, key, cadence, ui_state=ui_state),
     )
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from reap_tui.sandbox import SandboxServer
+    from reap_tui.sandbox.demo import DEMO_SPEED, demo_batches, demo_import, demo_processor
+
     if args.env or args.base_url:
         raise UsageError("--demo uses the built-in sandbox; drop --env / --base-url")
     speed = args.speed if args.speed is not None else DEMO_SPEED
@@ -152,5 +206,11 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     with server, tempfile.TemporaryDirectory(prefix="reap-tui-demo-") as folder:
         start_logging(Path(args.log_file) if args.log_file else None, [server.api_key])
-        app = demo_app(clock, server, Path(folder) / "watchlist.toml", settings=settings)
+        app = demo_app(
+            clock,
+            server,
+            Path(folder) / "watchlist.toml",
+            settings=settings,
+            ui_state=ui_state_path(settings.config_path),
+        )
         return run_app(app)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from reap_tui.commands.common import add_global_options, batch_id_argument
@@ -27,6 +26,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from reap_tui.clock import SystemClock
     from reap_tui.commands.connect import connection_from
     from reap_tui.headless import watch

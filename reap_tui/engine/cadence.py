@@ -43,6 +43,8 @@ class CadenceConfig:
     pending_interval: float = 300.0
     # An import with no change in any of its batches for this long is stalled.
     stall_after: float = 900.0
+    # An in-progress batch whose processed count has not moved for this long is shown stalled.
+    batch_stall_after: float = 600.0
 
     def scaled(self, speed: float) -> CadenceConfig:
         """Every duration divided by `speed` (demos and tests against a loopback sandbox)."""

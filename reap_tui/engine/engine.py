@@ -14,14 +14,13 @@ import dataclasses
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from reap_tui.api.client import ReapClient
 from reap_tui.api.errors import ApiFailure, missing_key_failure
 from reap_tui.apikey import ApiKey
 from reap_tui.clock import Clock
 from reap_tui.engine.cadence import CadenceConfig, ImportFacts
-from reap_tui.engine.following import Asker, Following
+from reap_tui.engine.following import Asker, Following, cannot_ask
 from reap_tui.engine.import_book import ImportActivity, ImportBook
 from reap_tui.engine.limiter import Limits, RequestLimiter
 from reap_tui.engine.poller import BatchPoller, WatchTarget
@@ -147,9 +146,16 @@ class Engine:
             self._pollers[batch_id] = poller
             poller.start(not_before=not_before)
 
-    def adopt(self, batch_id: str, base_url: str, record: dict[str, Any]) -> bool:
+    def adopt(self, batch_id: str, base_url: str, record: object) -> bool:
         """A state another program saved of a followed batch: shown if newer than what is."""
         return self._following.adopt(batch_id, base_url, record)
+
+    def share_no_more(self) -> None:
+        """Forget the sharing: batches watched from now on are polled, with no hold (call with
+        no batch followed: after they are unwatched, or at the end)."""
+        self._follow_new = False
+        self._hold_until = None
+        self._following.asker = cannot_ask
 
     def follows(self, batch_id: str) -> bool:
         return batch_id in self._following.targets

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reap_tui.api.errors import missing_key_failure
 from reap_tui.engine.poller import WatchTarget
@@ -62,7 +62,7 @@ class Following:
             return None
         return target, dataclasses.replace(state, checking=False)
 
-    def adopt(self, batch_id: str, base_url: str, record: dict[str, Any]) -> bool:
+    def adopt(self, batch_id: str, base_url: str, record: object) -> bool:
         """Show what the holder saved of a followed batch; False if it is not followed here, was
         seen on another environment, cannot be read, or is older than what is shown."""
         target = self.targets.get(batch_id)
@@ -128,6 +128,8 @@ class Following:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.targets.clear()
+        self.states.clear()
 
     def _publish(self, state: BatchState) -> None:
         self.states[state.batch_id] = state

@@ -80,7 +80,7 @@ class Sharing:
         self._engine = engine
         self._wall = wall or SystemClock()
         self._notice = on_notice or _ignore
-        self._base_url = base_url
+        self.base_url = base_url
         self._lease = Lease(watchlist_path, base_url, self._wall)
         self._watching = WatchingMark(watchlist_path, base_url)
         self._db_path = state_db_path(watchlist_path)
@@ -89,6 +89,7 @@ class Sharing:
         self._asked: dict[int, _Asked] = {}
         self._taken_at = 0.0
         self._after: Holder | None = None
+        self._engine_shared = False  # the engine has followed batches for this sharing
 
     def start(self) -> Role:
         """Decide this program's part; call right after the engine's batches are watched (before
@@ -104,7 +105,7 @@ class Sharing:
         if taken is None:
             self.role = Role.FOLLOWER
             self.holder = self._lease.holder()
-            self._engine.follow(None, asker=self._ask)
+            self._follow_all()
             self._read(everything=True)
             return self.role
         self._took(taken.after, at_start=True)
@@ -115,7 +116,7 @@ class Sharing:
         (follower). A Takeover when this program has just begun making the checks."""
         if self.role is Role.HOLDER:
             self._lease.beat()
-            for request in self._box.take(self._base_url):
+            for request in self._box.take(self.base_url):
                 self._apply(request)
         elif self.role is Role.TAKING:
             self._lease.beat()
@@ -125,7 +126,10 @@ class Sharing:
         return None
 
     def release(self) -> None:
-        """At the end, after the last save: let go, so a follower takes over at once."""
+        """At the end (or on leaving the environment), after the last save: let go, so a
+        follower takes over at once; the engine polls what it is given next."""
+        if self._engine_shared:
+            self._engine.share_no_more()
         self._lease.release()
         self._box.close()
         if self._reader is not None:
@@ -138,7 +142,7 @@ class Sharing:
         self._taken_at = self._wall.now()
         if self._watching.anyone():
             self.role = Role.TAKING
-            self._engine.follow(None, asker=self._ask)
+            self._follow_all()
             return None
         return self._lead(at_start=at_start)
 
@@ -159,8 +163,8 @@ class Sharing:
         self._asked.clear()  # requests left for the old holder are this program's to take now
         if at_start and self._after is None and was is Role.ALONE:
             return None
-        if not self._engine_follows():
-            self._engine.follow(None)
+        if not self._engine_shared:
+            self._follow_all()
         self._read(everything=True)
         if self._reader is not None:
             self._reader.close()
@@ -173,8 +177,9 @@ class Sharing:
         engine.lead(None, not_before=not_before)
         return Takeover(self._after, after_watch=was is Role.TAKING and self._after is None)
 
-    def _engine_follows(self) -> bool:
-        return any(self._engine.follows(batch_id) for batch_id in self._engine.states)
+    def _follow_all(self) -> None:
+        self._engine.follow(None, asker=self._ask)
+        self._engine_shared = True
 
     def _apply(self, request: Request) -> None:
         engine = self._engine
@@ -223,7 +228,7 @@ class Sharing:
         if holder is not None and self._wall.now() - holder.heartbeat > SILENT_AFTER:
             self._unasked(action, f"pid {holder.pid} has not been heard from")
             return False
-        request_id = self._box.ask(self._base_url, batch_id, action, self._wall.now())
+        request_id = self._box.ask(self.base_url, batch_id, action, self._wall.now())
         if request_id is None:
             self._unasked(action, "the request could not be left in the state database")
             return False

@@ -5,6 +5,7 @@ and says what happened. The state they act on and the drawing are `core.Dashboar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -18,9 +19,10 @@ from reap_tui.tui import notices
 from reap_tui.tui.core import DashboardCore
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.ordering import next_sort
-from reap_tui.tui.palette import PaletteAction
 from reap_tui.tui.screens import AddBatchScreen, AddRequest, ApiKeyScreen, ConfirmScreen, HelpScreen
-from reap_tui.tui.upload_screen import UploadScreen, UploadTarget
+
+if TYPE_CHECKING:
+    from reap_tui.tui.palette import PaletteAction
 
 
 class BatchActions(DashboardCore):
@@ -40,7 +42,7 @@ class BatchActions(DashboardCore):
         result = self._saved_to_watchlist(
             lambda: self._watchlist.add(
                 request.batch_id,
-                environment=self._config.environment,
+                environment=self._environment,
                 base_url=self._client.base_url,
                 label=request.label,
             )
@@ -69,8 +71,10 @@ class BatchActions(DashboardCore):
         self.notify(f"Watching {notices.name_of(self._states[batch_id])}.")
 
     def action_upload(self) -> None:
+        from reap_tui.tui.upload_screen import UploadScreen, UploadTarget  # on first use
+
         target = UploadTarget(
-            self._client, self._watchlist, self._config.environment, self._clock, self._uploaded
+            self._client, self._watchlist, self._environment, self._clock, self._uploaded
         )
         self.push_screen(UploadScreen(target, Path.cwd()))
 
@@ -161,6 +165,12 @@ class BatchActions(DashboardCore):
     def _filter_cleared(self) -> None:
         self.table.focus()
 
+    def action_clear_filter(self) -> None:
+        """Escape on the table: clear a filter left in place (after enter in the box)."""
+        box = self.query_one("#filter", FilterBox)
+        if box.value or box.has_class("-shown"):
+            box.action_clear_filter()
+
     def action_cycle_sort(self) -> None:
         self._sort = next_sort(self._sort)
         self._reverse = False
@@ -170,8 +180,14 @@ class BatchActions(DashboardCore):
     def action_copy_id(self) -> None:
         state = self._selected()
         if state is not None:
+            # OSC 52: the terminal decides whether to take it, and says nothing either way.
             self.copy_to_clipboard(state.batch_id)
-            self.notify(f"Copied {state.batch_id}", title="Batch id copied")
+            self.notify(
+                f"{state.batch_id}\nSent to the terminal's clipboard (OSC 52); some terminals "
+                "ignore it. The id is also in the pane, to select by hand.",
+                title="Batch id",
+                timeout=10,
+            )
 
     def action_toggle_utc(self) -> None:
         self._utc = not self._utc
@@ -179,6 +195,17 @@ class BatchActions(DashboardCore):
         self.notify("Times in UTC." if self._utc else "Times in the local zone.")
 
     def action_toggle_raw(self) -> None:
+        state = self._selected()
+        if state is None:
+            return
+        if state.failure is None and not self._show_raw:
+            self.notify(
+                f"{notices.name_of(state)}: its last check had no error, so there is no raw "
+                "body to show."
+            )
+            return
+        if state.failure is not None and not state.failure.body_excerpt and not self._show_raw:
+            self.notify(f"{notices.name_of(state)}: the last error came with an empty body.")
         self._show_raw = not self._show_raw
         self._render_detail()
 
@@ -188,13 +215,14 @@ class BatchActions(DashboardCore):
                 return
             self.engine.set_api_key(self._client, secret)
             self._key_state = f"{secret.masked} (this session)"
+            self._key_states[self._client.base_url] = self._key_state
             self._render_header()
             self.notify("Key set for this session; stopped checks resume.")
 
         self.push_screen(ApiKeyScreen(), entered)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self._rules))
 
     def select_batch(self, batch_id: str) -> None:
         if not self.table.select(batch_id) and batch_id in self._states:
@@ -205,6 +233,8 @@ class BatchActions(DashboardCore):
         self.table.focus()
 
     def palette_actions(self) -> list[PaletteAction]:
+        from reap_tui.tui.palette import PaletteAction
+
         return [
             PaletteAction("Add a batch", "watch a batch by its id", self.action_add),
             PaletteAction("Upload a batch CSV", "u", self.action_upload),

@@ -1,7 +1,7 @@
 """The dashboard app: its keys, its layout, start-up and shutdown.
 
 What it holds and how it draws are `core.DashboardCore`'s; what its keys do are
-`actions.BatchActions`'.
+`actions.BatchActions`' and (columns, environments, the view) `view_actions.ViewActions`'.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from typing import ClassVar
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, VerticalScroll
+from textual.command import Provider
+from textual.containers import Container
 from textual.widgets import Footer
 
-from reap_tui.engine.poller import WatchTarget
-from reap_tui.engine.saved_states import SavedStates
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.core import (
     FLUSH_INTERVAL,
@@ -27,18 +26,34 @@ from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import COLUMN_ORDERS
 from reap_tui.tui.outside import OutsideEvents
-from reap_tui.tui.palette import DashboardCommands
 
 __all__ = ["DashboardApp", "DashboardConfig", "EngineFactory"]
+
+
+def _dashboard_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens."""
+    from reap_tui.tui.palette import DashboardCommands
+
+    return DashboardCommands
+
+
+class KeysFooter(Footer):
+    """The footer with its keys in the first frame: Textual's waits for the bindings to be
+    announced, so the first frame had an empty footer that filled in a moment later. The
+    dashboard's keys are the app's own, known before anything is focused."""
+
+    def __init__(self) -> None:
+        super().__init__(compact=True, show_command_palette=False)
+        self.set_reactive(Footer._bindings_ready, True)
 
 
 class DashboardApp(OutsideEvents):
     TITLE = "reap-tui"
     CSS_PATH = "dashboard.tcss"
     # The detail pane beside the table only where the table keeps the columns it has at 120
-    # columns (with the pane below): from 170 the table is still 120 wide.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (170, "-wide")]  # noqa: RUF012
-    COMMANDS = App.COMMANDS | {DashboardCommands}
+    # columns (with the pane below): from 180 the table is still 120 wide beside a 60-wide pane.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (180, "-wide")]  # noqa: RUF012
+    COMMANDS = App.COMMANDS | {_dashboard_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add"),
         Binding("u", "upload", "Upload"),
@@ -49,6 +64,9 @@ class DashboardApp(OutsideEvents):
         Binding("P", "toggle_pause_all", "Pause all", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("s", "cycle_sort", "Sort"),
+        Binding("C", "choose_columns", "Columns", show=False),
+        Binding("e", "switch_environment", "Environment", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("c", "copy_id", "Copy id", show=False),
         Binding("t", "toggle_utc", "Local/UTC", show=False),
         Binding("b", "toggle_raw", "Raw body", show=False),
@@ -63,37 +81,27 @@ class DashboardApp(OutsideEvents):
 
     def compose(self) -> ComposeResult:
         yield self._banner
+        yield self._elsewhere
         with Container(id="body"):
             yield self.table
-            with VerticalScroll(id="detail"):
+            with self._detail_pane:
                 yield self._detail_body
         yield FilterBox(placeholder="filter: label, id or status (escape clears)", id="filter")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
-        self._engine = self._engine_factory(self._on_state)
-        saved = SavedStates.open(self._watchlist, self._clock, self._client.base_url)
-        self._saved_states = saved
-        skipped = 0
-        for entry in self._watchlist.entries:
-            if entry.base_url != self._client.base_url:
-                skipped += 1
-                continue
-            self.engine.watch(
-                WatchTarget(
-                    batch_id=entry.batch_id,
-                    client=self._client,
-                    label=entry.label,
-                    uploaded_at=entry.uploaded_at,
-                    initial=saved.initial_state(entry),
-                )
-            )
-        self._pending_notices.clear()  # restoring the list is not news
+        # The layout for the terminal's width in the first frame (Textual sets these classes
+        # on its first resize event, after the first frame: at 200 columns the pane jumped).
+        wide = self.size.width >= self.HORIZONTAL_BREAKPOINTS[-1][0]
+        self.screen.set_class(wide, "-wide").set_class(not wide, "-narrow")
+        self._restore_environment()
         self._arrange()
+        self._restore_view()
+        self._show_elsewhere()
         self._render_header()
         self._render_detail()
         self._update_sort_title()
-        self.query_one("#detail").border_title = "Selected batch"
+        self._detail_pane.border_title = "Selected batch"
         self.table.focus()
         self._refresh_timers = [
             self.set_interval(FLUSH_INTERVAL, self._apply_changes),
@@ -101,17 +109,23 @@ class DashboardApp(OutsideEvents):
             self.set_interval(self.state_save_interval, self._save_states),
         ]
         self._tell_state_problem()
-        if skipped:
+        if self._config.ui_state_problem:
             self.notify(
-                f"{skipped} watched batches belong to another environment and are not shown.",
-                title="Other environments",
+                f"{self._config.ui_state_problem}\nThe default columns are used; the file is "
+                "left as it is.",
+                title="Saved column choice",
+                severity="warning",
+                timeout=30,
             )
         if self._key_state == NO_KEY:
             self.notify("No API key: press k to enter one for this session.", severity="warning")
-        self.start_outside()  # other programs on the watch list, signals, the terminal's end
+        self.start_outside()  # signals, the terminal's end, changes to the watch list's file
+        self.call_after_refresh(self._start_engine)
 
     def on_resize(self) -> None:
         self._render_header()
+        self._detail_shown = None  # the pane's lines at its new width
+        self._render_detail()
 
     @on(BatchTable.RowHighlighted)
     def _row_highlighted(self) -> None:
@@ -142,10 +156,12 @@ class DashboardApp(OutsideEvents):
             timer.stop()
         if self._engine is not None:
             await self._engine.aclose()
-        await self._client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
         saved = self._saved_states
         if saved is not None:
             saved.changed(self._dirty)
+            self._save_view()
             if not saved.save(self._states):
                 self.save_error = saved.db.trouble or "the last known states could not be saved"
             saved.close()

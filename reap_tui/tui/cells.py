@@ -11,18 +11,20 @@ from collections.abc import Iterable
 from rich.text import Text
 
 from reap_tui import format as fmt
+from reap_tui import measures
 from reap_tui.api.ids import short_id
 from reap_tui.engine.state import BatchState
 from reap_tui.text import clean
 from reap_tui.tui.columns import Column
+from reap_tui.vocabulary import Rules, Tone, condition_of, shown_words
 
-TONE_STYLES: dict[fmt.Tone, str] = {
-    fmt.Tone.GOOD: "bold green",
-    fmt.Tone.WARN: "bold yellow",
-    fmt.Tone.BAD: "bold red",
-    fmt.Tone.ACTIVE: "bold cyan",
-    fmt.Tone.WAITING: "italic",
-    fmt.Tone.IDLE: "dim",
+TONE_STYLES: dict[Tone, str] = {
+    Tone.GOOD: "bold green",
+    Tone.WARN: "bold yellow",
+    Tone.BAD: "bold red",
+    Tone.ACTIVE: "bold cyan",
+    Tone.WAITING: "italic",
+    Tone.IDLE: "dim",
 }
 
 
@@ -30,7 +32,7 @@ TONE_STYLES: dict[fmt.Tone, str] = {
 # what an analyst came for (status, progress, counts, when it last moved, when it ends), then
 # when the next check is, then the rest. Widths are what the texts need ("retry in 42s" is 12).
 COLUMNS: tuple[Column, ...] = (
-    Column("label", "Label", 24, priority=0, min_width=20, flex=True),
+    Column("label", "Label", 24, priority=0, min_width=22, flex=True),
     Column("status", "Status", fmt.STATUS_WIDTH, priority=1),
     Column("progress", "Progress", 10, priority=2),
     Column("done", "Done/Total", 13, priority=3, justify="right"),
@@ -39,7 +41,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("rate", "Rate", 9, priority=9, justify="right"),
     Column("eta", "ETA", 7, priority=6, justify="right"),
     Column("updated", "Updated", 8, priority=5, justify="right"),
-    Column("next", "Next check", 13, priority=7),
+    Column("next", "Next check", fmt.NEXT_CHECK_WIDTH, priority=7),
     Column("ok", "OK", 6, priority=10, justify="right"),
     Column("id", "Id", 8, priority=11),
     Column("created", "Created", 8, priority=14, justify="right"),
@@ -57,7 +59,7 @@ def label_text(state: BatchState) -> Text:
     return Text(short_id(state.batch_id), style="dim italic", no_wrap=True, end="")
 
 
-def bar_text(fraction: float, width: int, tone: fmt.Tone) -> Text:
+def bar_text(fraction: float, width: int, tone: Tone) -> Text:
     """A progress bar in the tone's colour, its empty part dim."""
     drawn = fmt.bar(fraction, width)
     filled = drawn.rstrip("░")
@@ -69,29 +71,46 @@ def bar_text(fraction: float, width: int, tone: fmt.Tone) -> Text:
     )
 
 
-def status_text(state: BatchState, width: int = SERVER_WORDS_LIMIT) -> Text:
-    symbol, words, tone = fmt.status_label(state)
-    return Text(
-        clean(f"{symbol} {words}", limit=width), style=TONE_STYLES[tone], no_wrap=True, end=""
-    )
+def status_text(
+    state: BatchState,
+    width: int = SERVER_WORDS_LIMIT,
+    rules: Rules = Rules(),  # noqa: B008
+) -> Text:
+    condition = condition_of(state, rules)
+    words = f"{condition.icon} {shown_words(state, condition)}"
+    return Text(clean(words, limit=width), style=TONE_STYLES[condition.tone], no_wrap=True, end="")
+
+
+def failure_style(share: float | None, rules: Rules, *, bold: bool = False) -> str:
+    """The colour of a failure rate or count: red or amber past the thresholds, else none."""
+    tone = measures.failure_tone(share, rules)
+    if tone is None:
+        return ""
+    style = TONE_STYLES[tone]
+    return style if bold else style.replace("bold ", "")
 
 
 def _cell(value: str, style: str = "") -> Text:
     return Text(value, style=style, no_wrap=True, end="")
 
 
-def cell_text(column: str, state: BatchState, now: float) -> Text:
+def cell_text(
+    column: str,
+    state: BatchState,
+    now: float,
+    rules: Rules = Rules(),  # noqa: B008
+) -> Text:
     """The text of one cell. Unknown column keys are a programming error (KeyError)."""
     status = state.status
     if column == "label":
         return label_text(state)
     if column == "status":
-        return status_text(state)
+        return status_text(state, rules=rules)
     if column == "progress":
         percent = state.percent_done
         if percent is None:
             return _cell(fmt.NONE, "dim")
-        text = bar_text(percent / 100, PROGRESS_BAR_WIDTH, fmt.status_label(state)[2])
+        text = bar_text(percent / 100, PROGRESS_BAR_WIDTH, condition_of(state, rules).tone)
         text.append(f"{percent:4.0f}%")
         return text
     if column == "done":
@@ -102,14 +121,14 @@ def cell_text(column: str, state: BatchState, now: float) -> Text:
         return _cell(fmt.count(status.successful_records) if status else fmt.NONE)
     if column == "failed":
         failed = status.failed_records if status else None
-        return _cell(fmt.count(failed), "bold red" if failed else "")
+        return _cell(fmt.count(failed), failure_style(state.failure_rate, rules, bold=True))
     if column == "fail_rate":
-        rate = state.failure_rate
-        return _cell(fmt.percent(rate, share=True), "red" if rate else "")
+        share = state.failure_rate
+        return _cell(fmt.percent(share, share=True), failure_style(share, rules))
     if column == "rate":
-        return _cell(fmt.rate(state.throughput_per_minute))
+        return _cell(fmt.rate(measures.rate_per_minute(state)))
     if column == "eta":
-        return _cell(fmt.eta(state.eta(now)))
+        return _cell(fmt.eta(measures.eta(state, now, rules)))
     if column == "next":
         style = "bold red" if state.failure is not None else ""
         return _cell(fmt.next_check(state, now), style)
@@ -121,6 +140,11 @@ def cell_text(column: str, state: BatchState, now: float) -> Text:
     raise KeyError(column)
 
 
-def row_cells(state: BatchState, columns: Iterable[str], now: float) -> list[Text]:
+def row_cells(
+    state: BatchState,
+    columns: Iterable[str],
+    now: float,
+    rules: Rules = Rules(),  # noqa: B008
+) -> list[Text]:
     """The cells of a row for these columns, in their order."""
-    return [cell_text(column, state, now) for column in columns]
+    return [cell_text(column, state, now, rules) for column in columns]

@@ -11,28 +11,36 @@ No polling logic and no HTTP here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from rich.text import Text
 from textual.app import App
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
+from textual.widgets import Static
 
 from reap_tui.api.client import ReapClient
 from reap_tui.clock import Clock
 from reap_tui.engine.engine import Engine
+from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.saved_states import SavedStates
 from reap_tui.engine.state import BatchState
+from reap_tui.gcpause import long_lived
 from reap_tui.store import WatchList, WatchListError
 from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
 from reap_tui.tui.batch_rows import BatchRows
+from reap_tui.tui.column_choice import ColumnChoice
 from reap_tui.tui.detail_body import DetailBody
 from reap_tui.tui.detail_render import render_detail, time_texts
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
+from reap_tui.tui.view_memory import View, ViewMemory
+from reap_tui.vocabulary import Rules
 
 FLUSH_INTERVAL = 0.25
 TICK_INTERVAL = 1.0
@@ -50,6 +58,13 @@ class DashboardConfig:
     theme: str = "textual-dark"
     utc: bool = False
     bell: bool = False
+    rules: Rules = field(default_factory=Rules)
+    columns: tuple[str, ...] | None = None  # the table's columns after the label; None: all
+    hidden_columns: tuple[str, ...] = ()
+    ui_state_path: Path | None = None  # where the column chooser saves; None: not saved
+    ui_state_problem: str = ""  # why ui-state.toml could not be read (told on start)
+    # Makes the client of another environment (with no key); None: the client's defaults.
+    client_factory: Callable[[str], ReapClient] | None = None
 
 
 class DashboardCore(App[None]):
@@ -69,18 +84,26 @@ class DashboardCore(App[None]):
         self._clock = clock
         self._client = client
         self._engine_factory = engine_factory
-        self._engine: Engine | None = None
+        self._engine: Engine | None = None  # made once the saved states are on screen
+        self._to_watch: list[WatchTarget] = []  # what it watches from the start
         self._watchlist = watchlist
         self._config = config
+        self._environment = config.environment  # shown now: `e` switches it
         self._key_state = config.key_state
+        # Per base URL: the client of each environment shown so far, and its key's state. Only
+        # the environment started with has the key in force; others get one only by `k`.
+        self._clients: dict[str, ReapClient] = {client.base_url: client}
+        self._key_states: dict[str, str] = {client.base_url: config.key_state}
         self._utc = config.utc
         self._show_raw = False
         self._sort: SortOrder = SORT_CYCLE[0]
         self._reverse = False
+        self._rules = config.rules
         self._states: dict[str, BatchState] = {}
-        self._counts = counts.StatusCounts()
+        self._counts = counts.StatusCounts(config.rules)
         # What the detail pane last rendered: (state, utc, show_raw, its time texts).
         self._detail_shown: tuple[object, ...] | None = None
+        self._detail_batch: str | None = None  # the batch the pane shows
         self._dirty: set[str] = set()
         self._saved_states: SavedStates | None = None
         self._pending_notices: list[notices.Notice] = []
@@ -90,9 +113,14 @@ class DashboardCore(App[None]):
         self.save_error = ""  # why the states could not be saved at shutdown, told after exit
         # Held, not queried: the timers may fire while the screen is being torn down.
         self._banner = header.DashboardHeader(id="header")
-        self._rows = BatchRows(self._states, clock, id="batches")
+        self._rows = BatchRows(self._states, clock, rules=config.rules, id="batches")
         self.table = self._rows.table
+        self._view_memory: ViewMemory | None = None
+        self._column_choice = ColumnChoice.from_settings(config.columns, config.hidden_columns)
+        self.table.set_columns(self._column_choice.columns())
+        self._elsewhere = Static(id="elsewhere")  # batches of other environments, if any
         self._detail_body = DetailBody(id="detail-body")
+        self._detail_pane = VerticalScroll(id="detail")
         self.theme = config.theme
 
     def notify(
@@ -129,8 +157,35 @@ class DashboardCore(App[None]):
 
     @property
     def engine(self) -> Engine:
-        assert self._engine is not None, "the engine starts when the app mounts"
+        """The engine, started now if a key press needs it before the first screen is up."""
+        if self._engine is None:
+            self._start_engine()
+        assert self._engine is not None, "no engine once shutdown has begun"
         return self._engine
+
+    def _start_engine(self) -> None:
+        """Start checking the batches restored at mount: called once they are on screen (or
+        when a key needs the engine sooner), never once shutdown has begun."""
+        if self._shut_down:
+            return
+        if self._engine is None:
+            self._engine = self._engine_factory(self._on_state)
+        targets, self._to_watch = self._to_watch, []
+        for target in targets:
+            self._engine.watch(target)
+        self._engine_started()
+        if not targets:
+            return
+        self._pending_notices.clear()  # restoring the list is not news
+        # What the engine decided at once ("needs key" without one), in the order it makes: the
+        # rows are sorted once more, as they were when the engine started before the screen.
+        self._apply_changes()
+        self._arrange()
+        self._render_header()
+
+    def _engine_started(self) -> None:
+        """The engine watches the environment shown (`outside.OutsideEvents` takes its part
+        among the programs on the watch list here, before any check is sent)."""
 
     # -- state from the engine ----------------------------------------------------------------
 
@@ -192,12 +247,52 @@ class DashboardCore(App[None]):
     def _save_states(self) -> None:
         if self._saved_states is not None:
             self._saved_states.save(self._states, limit=STATE_SAVE_ROWS)
+            self._save_view()
             self._tell_state_problem()
+
+    def current_view(self) -> View:
+        return View(
+            sort=self._sort.name,
+            reverse=self._reverse,
+            query=self._rows.query,
+            selected=self.table.cursor_key,
+            collapsed=tuple(sorted(self._rows.collapsed)),
+        )
+
+    def _save_view(self) -> None:
+        """The sort, filter, selection and collapsed groups, when they changed."""
+        if self._view_memory is not None:
+            self._view_memory.save(self.current_view())
 
     def _tell_state_problem(self) -> None:
         problem = self._saved_states.take_problem() if self._saved_states else None
         if problem:
             self.notify(problem, title="Last known states", severity="warning", timeout=30)
+
+    def _restore_environment(self) -> None:
+        """Show every watched batch of the environment shown as last saved, and keep them for
+        the engine to watch (`_start_engine`); nothing is sent here. The batches of other
+        environments stay in the list, unwatched."""
+        base_url = self._client.base_url
+        with long_lived():
+            saved = SavedStates.open(self._watchlist, self._clock, base_url)
+            self._saved_states = saved
+            self._view_memory = ViewMemory(saved.db)
+            for entry in self._watchlist.entries:
+                if entry.base_url != base_url:
+                    continue
+                state = saved.initial_state(entry)
+                self._states[entry.batch_id] = state
+                self._counts.update(state)
+                self._to_watch.append(
+                    WatchTarget(
+                        batch_id=entry.batch_id,
+                        client=self._client,
+                        label=entry.label,
+                        uploaded_at=entry.uploaded_at,
+                        initial=state,
+                    )
+                )
 
     # -- rendering -----------------------------------------------------------------------------
 
@@ -207,7 +302,7 @@ class DashboardCore(App[None]):
         self._banner.show(
             self._marked(
                 header.header_text(
-                    environment=self._config.environment,
+                    environment=self._environment,
                     key_state=self._key_state,
                     groups=groups,
                     health=health,
@@ -216,7 +311,7 @@ class DashboardCore(App[None]):
                 )
             )
         )
-        self._set_terminal_title(counts.terminal_title(groups, self._config.environment))
+        self._set_terminal_title(counts.terminal_title(groups, self._environment))
 
     def _marked(self, text: Text) -> Text:
         """The header with anything else to say (`outside.OutsideEvents` adds a line)."""
@@ -235,18 +330,38 @@ class DashboardCore(App[None]):
         state = self._states.get(selected) if selected else None
         if state is None:
             self._detail_shown = None
-            body.show(
-                Text("No batch selected.\n\nPress a to watch a batch by its id.", style="dim")
-            )
+            body.show(Text(self._nothing_selected(), style="dim"))
+            self._hint_more()
             return
         now = self._clock.now()
-        shown = (state, self._utc, self._show_raw, time_texts(state, now))
+        rules = self._rules
+        shown = (state, self._utc, self._show_raw, time_texts(state, now, rules))
         if self._detail_shown is not None and all(
             a is b or a == b for a, b in zip(shown, self._detail_shown, strict=True)
         ):
             return  # the same state, settings and times: the detail would render the same
+        if self._detail_batch != state.batch_id:
+            self._detail_batch = state.batch_id
+            self._detail_pane.scroll_home(animate=False)  # another batch: from its top
         self._detail_shown = shown
-        body.show(render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw))
+        body.show(
+            render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw, rules=rules)
+        )
+        self._hint_more()
+
+    def _nothing_selected(self) -> str:
+        if self._rows.query and self._states:
+            query = clean(self._rows.query, limit=40)
+            return f"The filter “{query}” matches no batch.\n\nPress / then escape to clear it."
+        if not self._states:
+            return "No batch is watched here.\n\nPress a to watch a batch by its id."
+        return "No batch selected."
+
+    def _hint_more(self) -> None:
+        """Say how to reach what is below the pane's fold, when there is any."""
+        pane = self._detail_pane
+        taller = self._detail_body.lines > pane.scrollable_content_region.height > 0
+        pane.border_subtitle = "↓ more: tab, then pgdn" if taller else ""
 
     def _arrange(self) -> None:
         self._rows.show(self._sort, reverse=self._reverse)

@@ -1,11 +1,13 @@
-"""The selected batch as Rich renderables: every field, progress, recent checks, the last error.
+"""The selected batch as Rich renderables: its state and why, the last error first (what to do
+before what it was), then every field, progress, `summary.errors` and the recent checks.
 
 Every server string goes through `clean()` into a `Text`; nothing here is parsed as markup.
+Values that cannot be broken (the id, times, counts) are never wrapped (`detail_layout`).
 """
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -13,25 +15,22 @@ from rich.table import Table
 from rich.text import Text
 
 from reap_tui import format as fmt
+from reap_tui import measures, vocabulary
 from reap_tui.api.errors import ApiFailure
 from reap_tui.engine.state import BatchState
+from reap_tui.error_items import error_line
 from reap_tui.text import clean
-from reap_tui.tui.cells import bar_text, status_text
+from reap_tui.tui.cells import TONE_STYLES, bar_text, failure_style, status_text
+from reap_tui.tui.detail_layout import Field, FieldList, Title, field, slot
+from reap_tui.vocabulary import Rules
 
 SPARKLINE_WIDTH = 30
 SERVER_TEXT_LIMIT = 300
+SUMMARY_ERRORS_SHOWN = 20
 LABEL_STYLE = "bold"
-
-
-def _grid() -> Table:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style=LABEL_STYLE, no_wrap=True)
-    grid.add_column(overflow="fold")
-    return grid
-
-
-def _value(text: str, style: str = "") -> Text:
-    return Text(text, style=style)
+AGO_SLOT = len("(just now)")
+COUNTDOWN_SLOT = fmt.NEXT_CHECK_WIDTH
+DURATION_SLOT = len("23h 59m")
 
 
 def _server(text: str | None) -> Text:
@@ -41,79 +40,93 @@ def _server(text: str | None) -> Text:
     return Text(clean(text, limit=SERVER_TEXT_LIMIT))
 
 
-def _summary_error(item: object) -> str:
-    if isinstance(item, str):
-        return clean(item, limit=SERVER_TEXT_LIMIT)
-    return clean(json.dumps(item, ensure_ascii=False, default=str), limit=SERVER_TEXT_LIMIT)
+def _moment(moment: datetime | float | None, now: float, utc: bool) -> Text:
+    """`2025-10-08 11:40:20 UTC  (2m ago)`, the relative part in a slot of its own width."""
+    shown = fmt.absolute(moment, utc=utc)
+    if moment is None:
+        return Text(shown, style="dim")
+    return Text(f"{shown}  {slot(f'({fmt.ago(moment, now)})', AGO_SLOT)}")
 
 
-def _fields(state: BatchState, now: float, utc: bool) -> Table:
-    grid = _grid()
+def _why(state: BatchState, condition: vocabulary.Condition, rules: Rules) -> Text:
+    """One sentence under the title: what the state means for this batch."""
+    stall = vocabulary.stalled_for(state, rules)
+    if condition is vocabulary.STALLED and stall is not None:
+        words = (
+            f"{fmt.count(stall.processed)} records processed at each of the last "
+            f"{stall.checks + 1} checks ({fmt.duration(stall.seconds)}): no progress."
+        )
+    elif condition is vocabulary.TIMED_OUT and state.stop_reason:
+        words = f"Checks stopped: {state.stop_reason}. Press r to check again."
+    else:
+        words = vocabulary.meaning(condition, rules)
+        words = words[:1].upper() + words[1:] + "."
+    return Text(clean(words), style="dim" if not condition.needs_person else "")
+
+
+def _fields(state: BatchState, now: float, utc: bool, rules: Rules) -> FieldList:
     status = state.status
-    grid.add_row("Id", _value(state.batch_id))
-    grid.add_row("Label", _server(state.label) if state.label else Text(fmt.NONE, style="dim"))
-    grid.add_row("Status", status_text(state, width=60))
-    if status is not None and status.status.raw != status.status.text:
-        grid.add_row("Sent as", _server(status.status.raw))
-    why = state.stop_reason or state.phase.value
-    grid.add_row("Checks", _value(f"{state.checks_made} made; next: {fmt.next_check(state, now)}"))
-    if state.phase.is_final and not state.phase.is_done and why:
-        grid.add_row("Stopped", _server(why))
+    rows: list[Field] = [
+        field("Checks", f"{state.checks_made} made"),
+        field("Next check", slot(fmt.next_check(state, now), COUNTDOWN_SLOT)),
+    ]
+    if state.phase.is_final and not state.phase.is_done and state.stop_reason:
+        rows.append(field("Stopped", _server(state.stop_reason), breakable=True))
     if status is not None:
-        grid.add_row(
-            "Records",
-            _value(
+        if status.status.raw != status.status.text:
+            rows.append(field("Sent as", _server(status.status.raw)))
+        rows.append(
+            field(
+                "Records",
                 f"{fmt.count(status.processed_records)} of {fmt.count(status.total_records)} "
                 f"processed, {fmt.count(status.successful_records)} successful, "
-                f"{fmt.count(status.failed_records)} failed"
-            ),
-        )
-        if status.failed_records:
-            grid.add_row(
-                "Failure rate",
-                _value(fmt.percent(state.failure_rate, share=True), "bold red"),
+                f"{fmt.count(status.failed_records)} failed",
+                breakable=True,
             )
-        grid.add_row(
-            "Throughput",
-            _value(f"{fmt.rate(state.throughput_per_minute)}   ETA {fmt.eta(state.eta(now))}"),
         )
+        share = state.failure_rate
+        if share is not None:
+            style = failure_style(share, rules, bold=True)
+            rows.append(field("Failure rate", fmt.percent(share, share=True), style))
+        rows.append(field("Throughput", fmt.rate(measures.rate_per_minute(state))))
+        rows.append(field("ETA", slot(fmt.eta(measures.eta(state, now, rules)), 8)))
         for name, moment in (
             ("Created", status.created_at),
             ("Started", status.started_at),
             ("Updated", status.updated_at),
             ("Completed", status.completed_at),
         ):
-            shown = fmt.absolute(moment, utc=utc)
-            grid.add_row(name, _value(f"{shown}  ({fmt.ago(moment, now)})" if moment else shown))
-        grid.add_row(
-            "Queue wait",
-            _value(
-                f"{fmt.duration(state.queue_wait)}   processing "
-                f"{fmt.duration(state.processing_time(now))}   total "
-                f"{fmt.duration(state.total_time(now))}"
-            ),
-        )
-    grid.add_row("Last check", _value(fmt.absolute(state.last_checked_at, utc=utc)))
+            rows.append(Field(name, _moment(moment, now, utc)))
+        for name, shown in (
+            ("Queue wait", fmt.duration(state.queue_wait)),
+            ("Processing", _elapsed(state, state.processing_time(now))),
+            ("Total time", _elapsed(state, state.total_time(now))),
+        ):
+            rows.append(field(name, slot(shown, DURATION_SLOT)))
+    rows.append(Field("Last check", Text(fmt.absolute(state.last_checked_at, utc=utc))))
     if state.uploaded_at is not None:
-        grid.add_row("Uploaded", _value(fmt.absolute(state.uploaded_at, utc=utc)))
-    return grid
+        rows.append(Field("Uploaded", Text(fmt.absolute(state.uploaded_at, utc=utc))))
+    return FieldList(rows)
 
 
-def _progress(state: BatchState) -> RenderableType | None:
+def _progress(state: BatchState, rules: Rules) -> RenderableType | None:
     percent = state.percent_done
-    if percent is None:
+    status = state.status
+    if percent is None or status is None:
         return None
-    tone = fmt.status_label(state)[2]
+    tone = vocabulary.condition_of(state, rules).tone
     line = Text.assemble(
         ("Progress  ", LABEL_STYLE), bar_text(percent / 100, 24, tone), f" {percent:.1f}%"
     )
     points = [float(point.processed) for point in state.history]
     if len(points) < 2:
         return line
+    # Drawn against the batch's total, so a flat line sits at its level, not at the top.
+    chart = fmt.sparkline(points, SPARKLINE_WIDTH, low=0.0, high=float(status.total_records))
     spark = Text.assemble(
         ("Processed ", LABEL_STYLE),
-        (fmt.sparkline(points, SPARKLINE_WIDTH), "cyan"),
-        (f" over {len(points)} checks", "dim"),
+        (chart, TONE_STYLES[tone].replace("bold ", "")),
+        (f" over {len(points[-SPARKLINE_WIDTH:])} checks", "dim"),
     )
     return Group(line, spark)
 
@@ -145,21 +158,20 @@ def _bulleted(title: str, lines: list[str], style: str) -> RenderableType:
     return body
 
 
-def failure_panel(failure: ApiFailure, *, show_raw: bool) -> Panel:
-    grid = _grid()
-    grid.add_row("What", Text(failure.title, style="bold"))
-    grid.add_row("HTTP", _value(str(failure.http_status) if failure.http_status else fmt.NONE))
-    grid.add_row("Reap code", _server(failure.code))
-    grid.add_row("Message", _server(failure.message))
-    grid.add_row("Parameter", _server(failure.parameter))
-    grid.add_row("Meaning", _value(failure.meaning))
+def failure_panel(failure: ApiFailure, *, show_raw: bool, advice: str | None = None) -> Panel:
+    """The last error, what to do first: at 80x24 the pane opens on it."""
+    rows = [
+        Field("What to do", Text(advice or failure.action, style="bold"), True, "bold yellow"),
+        field("Meaning", failure.meaning, breakable=True),
+        field("Message", _server(failure.message), breakable=True),
+        field("Parameter", _server(failure.parameter), breakable=True),
+        field("Reap code", _server(failure.code)),
+    ]
     if failure.detail:
-        grid.add_row("Detail", _server(failure.detail))
+        rows.append(field("Detail", _server(failure.detail), breakable=True))
     if failure.retry_after is not None:
-        grid.add_row("Retry after", _value(fmt.duration(failure.retry_after)))
-    action = Text("What to do: ", style="bold yellow")
-    action.append(failure.action, style="bold")
-    parts: list[RenderableType] = [grid, action]
+        rows.append(field("Retry after", fmt.duration(failure.retry_after)))
+    parts: list[RenderableType] = [FieldList(rows)]
     if show_raw:
         kind = clean(failure.content_type or "no content type", limit=60)
         raw = Text(f"Raw body ({kind}):\n", style="dim")
@@ -167,15 +179,27 @@ def failure_panel(failure: ApiFailure, *, show_raw: bool) -> Panel:
         parts.append(raw)
     elif failure.body_excerpt:
         parts.append(Text("b: show the raw body", style="dim"))
+    http = f"HTTP {failure.http_status} · " if failure.http_status else ""
     return Panel(
         Group(*parts),
-        title=Text(f" {failure.kind.value} ", style="bold"),
+        title=Text(f" {http}{failure.title} ", style="bold"),
         title_align="left",
         border_style="red",
     )
 
 
-def time_texts(state: BatchState, now: float) -> tuple[str, ...]:
+def _elapsed(state: BatchState, seconds: float | None) -> str:
+    """A time still running reads in steps of ten seconds, then whole minutes (`40s`, `12m`),
+    so the pane does not change every second; once the batch has completed, exactly
+    (`12m 05s`)."""
+    if seconds is None:
+        return fmt.NONE
+    if state.status is not None and state.status.completed_at is not None:
+        return fmt.duration(seconds)
+    return fmt.coarse_duration(seconds - seconds % 10 if seconds < 60 else seconds)
+
+
+def time_texts(state: BatchState, now: float, rules: Rules = Rules()) -> tuple[str, ...]:  # noqa: B008
     """Every text of the detail that changes with `now` alone (see `_fields`): while these and
     the state are the same, the detail renders the same, and the one-second tick can skip it."""
     status = state.status
@@ -186,30 +210,44 @@ def time_texts(state: BatchState, now: float) -> tuple[str, ...]:
     )
     return (
         fmt.next_check(state, now),
-        fmt.eta(state.eta(now)),
-        fmt.duration(state.processing_time(now)),
-        fmt.duration(state.total_time(now)),
+        fmt.eta(measures.eta(state, now, rules)),
+        _elapsed(state, state.processing_time(now)),
+        _elapsed(state, state.total_time(now)),
         *(fmt.ago(moment, now) for moment in moments if moment is not None),
     )
 
 
-def render_detail(state: BatchState, *, now: float, utc: bool, show_raw: bool) -> Group:
-    title = Text.assemble(
-        (clean(state.label, limit=80) or state.batch_id, "bold"), "  ", status_text(state, 40)
-    )
-    parts: list[RenderableType] = [title]
+def render_detail(
+    state: BatchState,
+    *,
+    now: float,
+    utc: bool,
+    show_raw: bool,
+    rules: Rules = Rules(),  # noqa: B008
+) -> Group:
+    condition = vocabulary.condition_of(state, rules)
+    label = Text(clean(state.label, limit=80) or state.batch_id, style="bold")
+    parts: list[RenderableType] = [
+        Title(label, status_text(state, 40, rules)),
+        _why(state, condition, rules),
+        FieldList([field("Id", state.batch_id)]),  # whole, on its own line, at any width
+    ]
     if state.failure is not None:
-        parts.append(failure_panel(state.failure, show_raw=show_raw))
-    parts.append(_fields(state, now, utc))
-    progress = _progress(state)
-    if progress is not None:
-        parts.append(progress)
+        advice = vocabulary.what_to_do(state, state.failure)
+        parts.append(failure_panel(state.failure, show_raw=show_raw, advice=advice))
     status = state.status
     if status is not None and status.anomalies:
         parts.append(_bulleted("Anomalies", [clean(a) for a in status.anomalies], "yellow"))
+    parts.append(_fields(state, now, utc, rules))
+    progress = _progress(state, rules)
+    if progress is not None:
+        parts.append(progress)
     if status is not None and status.summary.errors:
-        errors = [_summary_error(item) for item in status.summary.errors[:20]]
-        parts.append(_bulleted("summary.errors", errors, "red"))
+        errors = status.summary.errors
+        lines = [error_line(item) for item in errors[:SUMMARY_ERRORS_SHOWN]]
+        if len(errors) > SUMMARY_ERRORS_SHOWN:
+            lines.append(f"… and {len(errors) - SUMMARY_ERRORS_SHOWN:,} more")
+        parts.append(_bulleted("summary.errors", lines, "red"))
     checks = _recent_checks(state, utc)
     if checks is not None:
         parts.append(checks)

@@ -9,7 +9,7 @@ from reap_tui import format as fmt
 from reap_tui.api.errors import ApiFailure
 from reap_tui.engine.engine import EngineHealth
 from reap_tui.tui.cells import TONE_STYLES
-from reap_tui.tui.counts import Group
+from reap_tui.vocabulary import Condition
 
 NO_KEY = "no API key"
 
@@ -44,10 +44,12 @@ def _engine_line(
         line.append("starting")
         return line
     requests = fmt.count(health.requests_made)
+    # The words of the Next check column: "checking…" while a request is out, "queued" while
+    # a due check waits for its turn under the limits.
     line.append(
-        f"{requests} req, {health.in_flight} active"
+        f"{requests} req, {health.in_flight} checking"
         if short
-        else f"{requests} requests, {health.in_flight} in flight"
+        else f"{requests} requests, {health.in_flight} checking"
     )
     if health.queued:
         line.append(f", {health.queued} queued")
@@ -62,22 +64,31 @@ def _engine_line(
     return line
 
 
-_SHORT_WORDS = {"with failures": "failures", "in progress": "running", "completed": "done"}
-
-
-def _counts_line(groups: list[tuple[Group, int]], *, short: bool) -> Text:
-    line = Text()
+def _counts_line(groups: list[tuple[Condition, int]], *, width: int) -> Text:
+    """Each state's icon, count and name, most urgent first, in the words the table, the
+    filter and the pane use. When the line is too long the spacing tightens, then the least
+    urgent states keep only their icon and count (the help screen lists every icon)."""
     if not groups:
-        line.append("No batches watched: press a to add one.", style="dim")
-    for index, ((symbol, words, tone), number) in enumerate(groups):
+        return Text("No batch watched here: press a to add one.", style="dim")
+    line = _counts(groups, named=len(groups), spaced=True)
+    if line.cell_len <= width:
+        return line
+    for named in range(len(groups), -1, -1):
+        line = _counts(groups, named=named, spaced=False)
+        if line.cell_len <= width:
+            break
+    return line
+
+
+def _counts(groups: list[tuple[Condition, int]], *, named: int, spaced: bool) -> Text:
+    line = Text()
+    for index, (condition, number) in enumerate(groups):
         if index:
-            line.append(" " if short else "  ")
-        shown = (
-            f"{symbol}{number} {_SHORT_WORDS.get(words, words)}"
-            if short
-            else (f"{symbol} {number} {words}")
-        )
-        line.append(shown, style=TONE_STYLES[tone])
+            line.append("  " if spaced else " ")
+        shown = f"{condition.icon} {number}" if spaced else f"{condition.icon}{number}"
+        if index < named:
+            shown += f" {condition.name}"
+        line.append(shown, style=TONE_STYLES[condition.tone])
     return line
 
 
@@ -85,7 +96,7 @@ def header_text(
     *,
     environment: str,
     key_state: str,
-    groups: list[tuple[Group, int]],
+    groups: list[tuple[Condition, int]],
     health: EngineHealth | None,
     now: float,
     width: int,
@@ -94,9 +105,7 @@ def header_text(
     first = _engine_line(environment, key_state, health, now, short=False)
     if first.cell_len > width:
         first = _engine_line(environment, key_state, health, now, short=True)
-    second = _counts_line(groups, short=False)
-    if second.cell_len > width:
-        second = _counts_line(groups, short=True)
+    second = _counts_line(groups, width=width)
     return Text("\n").join([first, second])
 
 

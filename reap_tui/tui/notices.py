@@ -69,7 +69,8 @@ def notices_for(before: BatchState | None, after: BatchState) -> list[Notice]:
         found.append(
             Notice(
                 "Stopped checking",
-                f"{name}: still not finished after 30 minutes; press r to check again",
+                # The reason the engine gave, with the window in force (3 min under --speed 10).
+                f"{name}: {after.stop_reason or 'timed out'}; press r to check again",
                 "warning",
             )
         )

@@ -1,33 +1,39 @@
-"""Which batches the table shows and in what order: the filter and the sort orders."""
+"""Which batches the table shows and in what order: the filter and the sort orders.
+
+Every sort key is a function of the batch's state and the rules in force only, never of the
+time, so a row can move only when its state changes (see `live_order`).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from reap_tui import format as fmt
+from reap_tui import measures
 from reap_tui.engine.state import BatchState
+from reap_tui.vocabulary import RANK, Block, Rules, Tone, condition_of, parse_query, shown_words
 
-SortKey = Callable[[BatchState], tuple[object, ...]]
-
-# Problems first: what needs a person, then what is moving, then what is quietly done.
-ATTENTION = {
-    fmt.Tone.BAD: 0,
-    fmt.Tone.WARN: 1,
-    fmt.Tone.ACTIVE: 2,
-    fmt.Tone.WAITING: 3,
-    fmt.Tone.IDLE: 4,
-    fmt.Tone.GOOD: 5,
-}
+SortKey = Callable[[BatchState, Rules], tuple[object, ...]]
 
 
 def _label(state: BatchState) -> tuple[object, ...]:
     return (state.label.casefold() or "\uffff", state.batch_id)
 
 
-def _attention(state: BatchState) -> tuple[object, ...]:
-    return (ATTENTION[fmt.status_label(state)[2]], *_label(state))
+def _attention(state: BatchState, rules: Rules) -> tuple[object, ...]:
+    """What needs a person (most urgent state first), then what is in progress (those failing
+    records above the red threshold first, then soonest to finish first), then what waits, what
+    is paused, and what has finished."""
+    condition = condition_of(state, rules)
+    block = condition.block
+    rank = RANK[condition.key] if block is Block.PERSON else 0
+    finish = 0.0
+    if block is Block.WORKING:
+        rank = 0 if measures.failure_tone(state.failure_rate, rules) is Tone.BAD else 1
+        finish = measures.finish_at(state, rules) or math.inf
+    return (int(block), rank, finish, *_label(state))
 
 
 def _number(value: float | None, state: BatchState) -> tuple[object, ...]:
@@ -41,7 +47,7 @@ def _time(moment: datetime | None, state: BatchState) -> tuple[object, ...]:
 
 
 def _status_field(name: str) -> SortKey:
-    def key(state: BatchState) -> tuple[object, ...]:
+    def key(state: BatchState, rules: Rules) -> tuple[object, ...]:
         value = getattr(state.status, name) if state.status else None
         if isinstance(value, datetime) or value is None:
             return _time(value, state)
@@ -50,13 +56,13 @@ def _status_field(name: str) -> SortKey:
     return key
 
 
-def _finish(state: BatchState) -> tuple[object, ...]:
-    """Soonest predicted finish first: eta(0) is that moment as a timestamp."""
-    finish = state.eta(0.0)
+def _finish(state: BatchState, rules: Rules) -> tuple[object, ...]:
+    """Soonest predicted finish first."""
+    finish = measures.finish_at(state, rules)
     return (finish is None, finish or 0.0, *_label(state))
 
 
-def _next_check(state: BatchState) -> tuple[object, ...]:
+def _next_check(state: BatchState, rules: Rules) -> tuple[object, ...]:
     at = state.next_check_at if not state.phase.is_final else None
     return (at is None, at or 0.0, *_label(state))
 
@@ -67,10 +73,11 @@ class SortOrder:
     key: SortKey
 
 
+ATTENTION = SortOrder("attention", _attention)
 SORT_CYCLE: tuple[SortOrder, ...] = (
-    SortOrder("attention", _attention),
-    SortOrder("label", _label),
-    SortOrder("progress", lambda s: _number(s.percent_done, s)),
+    ATTENTION,
+    SortOrder("label", lambda s, r: _label(s)),
+    SortOrder("progress", lambda s, r: _number(s.percent_done, s)),
     SortOrder("failed", _status_field("failed_records")),
     SortOrder("updated", _status_field("updated_at")),
     SortOrder("created", _status_field("created_at")),
@@ -79,20 +86,23 @@ SORT_CYCLE: tuple[SortOrder, ...] = (
 # A click on a column header sorts by what that column shows.
 COLUMN_ORDERS: dict[str, SortOrder] = {
     "label": SORT_CYCLE[1],
-    "status": SORT_CYCLE[0],
+    "status": ATTENTION,
     "progress": SORT_CYCLE[2],
     "done": SortOrder("processed", _status_field("processed_records")),
     "ok": SortOrder("successful", _status_field("successful_records")),
     "failed": SORT_CYCLE[3],
-    "fail_rate": SortOrder("failure %", lambda s: _number(s.failure_rate, s)),
-    "rate": SortOrder("rate", lambda s: _number(s.throughput, s)),
+    "fail_rate": SortOrder("failure %", lambda s, r: _number(s.failure_rate, s)),
+    "rate": SortOrder("rate", lambda s, r: _number(measures.rate(s), s)),
     "eta": SortOrder("ETA", _finish),
     "next": SortOrder("next check", _next_check),
-    "id": SortOrder("id", lambda s: (s.batch_id,)),
+    "id": SortOrder("id", lambda s, r: (s.batch_id,)),
     "created": SORT_CYCLE[5],
     "started": SortOrder("started", _status_field("started_at")),
     "updated": SORT_CYCLE[4],
     "completed": SortOrder("completed", _status_field("completed_at")),
+}
+SORT_ORDERS: dict[str, SortOrder] = {
+    order.name: order for order in (*SORT_CYCLE, *COLUMN_ORDERS.values())
 }
 
 
@@ -102,17 +112,49 @@ def next_sort(current: SortOrder) -> SortOrder:
     return SORT_CYCLE[index % len(SORT_CYCLE)]
 
 
-def matches(state: BatchState, query: str) -> bool:
-    """Case-insensitive: every word of the query is in the label, the id or the status."""
-    words = query.casefold().split()
-    if not words:
+@dataclass(frozen=True)
+class Query:
+    """A filter as typed: the states it names (any of them), and words that must each be in
+    the batch's label, id or state."""
+
+    states: frozenset[str]
+    words: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        return cls(*parse_query(text))
+
+    @property
+    def empty(self) -> bool:
+        return not self.states and not self.words
+
+
+def matches(state: BatchState, query: str | Query, rules: Rules = Rules()) -> bool:  # noqa: B008
+    """Whether the batch passes the filter. A state's name (as the header says it: `failed`,
+    `with failures`, `stalled`...) keeps exactly the batches the header counts under it;
+    other words are looked for, case-insensitively, in the label, the id and the state."""
+    parsed = query if isinstance(query, Query) else Query.parse(query)
+    if parsed.empty:
         return True
-    _, status_words, _ = fmt.status_label(state)
-    haystack = " ".join((state.label, state.batch_id, status_words, state.phase.value)).casefold()
-    return all(word in haystack for word in words)
+    condition = condition_of(state, rules)
+    if parsed.states and condition.key not in parsed.states:
+        return False
+    if not parsed.words:
+        return True
+    haystack = " ".join(
+        (state.label, state.batch_id, condition.name, shown_words(state, condition))
+    ).casefold()
+    return all(word in haystack for word in parsed.words)
 
 
 def ordered_ids(
-    states: Iterable[BatchState], order: SortOrder, *, reverse: bool = False
+    states: Iterable[BatchState],
+    order: SortOrder,
+    *,
+    reverse: bool = False,
+    rules: Rules = Rules(),  # noqa: B008
 ) -> list[str]:
-    return [state.batch_id for state in sorted(states, key=order.key, reverse=reverse)]
+    return [
+        state.batch_id
+        for state in sorted(states, key=lambda s: order.key(s, rules), reverse=reverse)
+    ]

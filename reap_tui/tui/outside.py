@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 
@@ -24,16 +24,18 @@ from reap_tui.stopping import exit_code_for_signal
 from reap_tui.store import Entry, WatchListError
 from reap_tui.store.outside_edits import ListChanges, ListWatcher, Unreadable
 from reap_tui.tui import outside_header
-from reap_tui.tui.actions import BatchActions
-from reap_tui.tui.palette import PaletteAction
 from reap_tui.tui.stopping import HangupWatch, StopSignals
 from reap_tui.tui.unreadable_screen import UnreadableListScreen
+from reap_tui.tui.view_actions import ViewActions
+
+if TYPE_CHECKING:
+    from reap_tui.tui.palette import PaletteAction
 
 OUTSIDE_INTERVAL = 1.0  # seconds between looks at the lease, the state database, the file
 T = TypeVar("T")
 
 
-class OutsideEvents(BatchActions):
+class OutsideEvents(ViewActions):
     stopped_with: int | None = None  # the exit code a signal or the terminal's end asked for
     _sharing: Sharing | None = None
     _list_watcher: ListWatcher | None = None
@@ -52,6 +54,8 @@ class OutsideEvents(BatchActions):
         return self.stopped_with
 
     def start_outside(self) -> None:
+        """At mount: stop signals, the terminal's end, and the watch list's file as loaded (the
+        other programs on it once the engine has started, after the first frame)."""
         if not self.is_headless:
             if self._stop_signals is not None:
                 self._stop_signals.attach(asyncio.get_running_loop(), self._stop_for_signal)
@@ -61,11 +65,19 @@ class OutsideEvents(BatchActions):
                 ExitCode.HANGUP,
             )
             self._hangup.start()
+        self._list_watcher = ListWatcher(self._watchlist)
+        self._refresh_timers.append(self.set_interval(OUTSIDE_INTERVAL, self._look_outside))
+
+    def _engine_started(self) -> None:
+        """The engine watches the environment shown, nothing sent yet: take this dashboard's
+        part among the programs on the watch list for that environment (again after `e`)."""
+        base_url = self._client.base_url
+        if self._sharing is not None:
+            if self._sharing.base_url == base_url:
+                return
+            self._sharing.release()  # the environment left: its follower takes over
         sharing = Sharing(
-            self._watchlist.path,
-            self._client.base_url,
-            self.engine,
-            on_notice=self._told_by_sharing,
+            self._watchlist.path, base_url, self.engine, on_notice=self._told_by_sharing
         )
         role = sharing.start()
         self._sharing = sharing
@@ -81,8 +93,7 @@ class OutsideEvents(BatchActions):
                 "saves, and asks it for the checks you ask for. It takes over if that one ends.",
                 title="Following",
             )
-        self._list_watcher = ListWatcher(self._watchlist)
-        self._refresh_timers.append(self.set_interval(OUTSIDE_INTERVAL, self._look_outside))
+        self._render_header()
 
     def _stop_for_signal(self, signum: int) -> None:
         self._stop_for(exit_code_for_signal(signum))
@@ -250,6 +261,8 @@ class OutsideEvents(BatchActions):
         return result
 
     def palette_actions(self) -> list[PaletteAction]:
+        from reap_tui.tui.palette import PaletteAction
+
         actions = super().palette_actions()
         if self._list_watcher is not None and self._list_watcher.problem is not None:
             actions.append(

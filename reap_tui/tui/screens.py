@@ -19,6 +19,7 @@ from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.apikey import ApiKey
 from reap_tui.labels import clean_label
 from reap_tui.store.model import LABEL_LIMIT
+from reap_tui.vocabulary import CONDITIONS, Rules, meaning
 
 
 @dataclass(frozen=True)
@@ -172,43 +173,45 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("r / R", "check the selected batch / every batch now"),
     ("space", "pause or resume the selected batch"),
     ("P", "pause or resume every batch"),
-    ("/", "filter by label, id or status (escape clears)"),
+    ("/", "filter: a state (failed, stalled…) or label/id words"),
     ("s", "next sort order (or click a column header)"),
+    ("C", "choose the columns and their order"),
+    ("e", "show another environment of the watch list"),
     ("c", "copy the selected batch id"),
     ("t", "times in local zone or UTC"),
     ("b", "show or hide the raw body of the last error"),
-    ("k", "enter an API key for this session"),
+    ("k", "enter an API key for this session and environment"),
+    ("tab", "move to the detail pane (then pgdn / pgup scroll it)"),
     ("ctrl+p", "command palette: actions, jump to a batch"),
     ("O", "write the list shown over a watch list file that cannot be read"),
     ("q", "quit (checks stop, the watch list is saved)"),
-)
+)  # fmt: skip
 
-STATUS_ROWS: tuple[tuple[str, str], ...] = (
-    ("▶ in progress", "Reap is processing records"),
-    ("◌ pending", "queued; Reap picks batches up every 10 minutes"),
-    ("✓ completed", "every record processed, none failed"),
-    ("▲ completed", "finished, but some records failed"),
-    ("✗ failed", "Reap could not process the batch"),
-    ("✗ not found", "no such batch for this key and environment"),
-    ("! key needed", "the API key was refused: press k"),
-    ("◷ timed out", "not finished after 30 minutes: press r"),
-    ("‖ paused", "you paused it: press space"),
-)
+
+def status_rows(rules: Rules) -> list[tuple[str, str]]:
+    """Every state as the table shows it, and what it means under the settings in force."""
+    return [(condition.label, meaning(condition, rules)) for condition in CONDITIONS]
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
 
+    def __init__(self, rules: Rules = Rules()) -> None:  # noqa: B008
+        super().__init__()
+        self._rules = rules
+
     def compose(self) -> ComposeResult:
         body = Text()
         body.append("Keys\n", style="bold")
-        for keys, meaning in HELP_ROWS:
+        for keys, says in HELP_ROWS:
             body.append(f"  {keys:<8}", style="bold cyan")
-            body.append(f" {meaning}\n")
-        body.append("\nStatuses\n", style="bold")
-        for status, meaning in STATUS_ROWS:
-            body.append(f"  {status:<14}", style="bold")
-            body.append(f" {meaning}\n")
+            body.append(f" {says}\n")
+        body.append(
+            "\nStatuses (the header counts them; / and a name filters by one)\n", style="bold"
+        )
+        for status, says in status_rows(self._rules):
+            body.append(f"  {status:<16}", style="bold")
+            body.append(f" {says}\n")
         body.append("\nPress escape to close.", style="dim")
         with VerticalScroll(classes="dialog help"):
             yield Static(body)

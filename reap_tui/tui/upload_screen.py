@@ -69,6 +69,11 @@ class CsvTree(DirectoryTree):
         return super().process_label(clean(label) if isinstance(label, str) else label)
 
 
+class ReportBox(VerticalScroll, can_focus=False):
+    """The validation report: scrolled with the mouse, never a Tab stop (focus on it showed
+    nothing, so Tab from the file list seemed to lose the label field)."""
+
+
 class UploadScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
@@ -125,7 +130,7 @@ class UploadScreen(ModalScreen[None]):
             yield Static(self._banner(), id="upload-target")
             with Horizontal(id="upload-pick"):
                 yield CsvTree(self._root, id="upload-tree")
-                with VerticalScroll(id="upload-report-box"):
+                with ReportBox(id="upload-report-box"):
                     yield Static(
                         Text(
                             "Pick a CSV file: enter opens a folder or checks a file.", style="dim"
@@ -212,6 +217,13 @@ class UploadScreen(ModalScreen[None]):
             self._status(Text("This file cannot be uploaded: fix the errors shown.", style="red"))
 
     # -- confirm and upload ----------------------------------------------------------------------
+
+    @on(Input.Submitted, "#upload-label")
+    @on(Input.Submitted, "#upload-import-name")
+    def _submitted(self) -> None:
+        """Enter in the label (or import name) goes on as the Upload button would."""
+        if not self.query_one("#upload-start", Button).disabled:
+            self._start()
 
     @on(Button.Pressed, "#upload-start")
     def _start(self) -> None:

@@ -1,0 +1,268 @@
+"""What the dashboard says is so: the attention sort keeps sorting, anomalies and stalls are
+named, colours carry meaning, the pane never breaks a value, and no two places contradict each
+other. Over a stub engine whose states the test publishes, on a fixed clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+from rich.console import Console
+from textual.pilot import Pilot
+
+from reap_tui.clock import FakeClock
+from reap_tui.engine.state import BatchState, Phase, Progress
+from reap_tui.tui.app import DashboardApp
+from reap_tui.tui.header import DashboardHeader
+from reap_tui.tui.notices import notices_for
+
+from .conftest import START
+from .dashboard_support import detail_text
+from .state_gallery import IDS, NOT_FOUND_ERROR, SERVER_ERROR, answer, gallery_states, moving
+from .tui_support import StubEngine, stub_app
+
+
+def header_text(app: DashboardApp) -> str:
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(app.query_one(DashboardHeader).content)
+    return console.export_text()
+
+
+def running(number: int, processed: int) -> BatchState:
+    batch_id = f"{number:08x}-1111-4111-8111-{number:012x}"
+    return BatchState(
+        batch_id,
+        label=f"Batch {number:02d}",
+        phase=Phase.POLLING,
+        status=answer(batch_id, "in_progress", 5000, processed),
+        history=moving(processed),
+        checks_made=10,
+        last_checked_at=START - 40,
+        next_check_at=START + 40,
+    )
+
+
+async def flushed(pilot: Pilot[None]) -> None:
+    await pilot.pause(0.35)
+
+
+async def test_attention_keeps_sorting_as_answers_come_and_the_cursor_stays(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    batches = [running(n, 100 * n) for n in range(1, 11)]
+    app, engines = stub_app(batches, tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await flushed(pilot)
+        engine: StubEngine = engines[0]
+        app.select_batch(batches[4].batch_id)
+        await flushed(pilot)
+        # The ninth batch is not found: it needs a person, so it goes to the top at once.
+        lost = dataclasses.replace(
+            batches[8], phase=Phase.NOT_FOUND, failure=NOT_FOUND_ERROR, next_check_at=None
+        )
+        engine.publish(lost)
+        await flushed(pilot)
+        assert app.table.row_keys[0] == lost.batch_id
+        assert app.table.cursor_key == batches[4].batch_id, "the cursor stays on its batch"
+        # The first batch completes: it goes below every batch still working.
+        done = dataclasses.replace(
+            batches[0],
+            phase=Phase.COMPLETED,
+            status=answer(batches[0].batch_id, "completed", 5000, 5000, completed=-10),
+        )
+        engine.publish(done)
+        await flushed(pilot)
+        assert app.table.row_keys[-1] == done.batch_id
+        assert app.table.cursor_key == batches[4].batch_id
+
+
+async def test_a_flush_that_moves_nothing_in_the_order_does_not_reorder(tmp_path: Path) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    batches = [running(n, 100 * n) for n in range(1, 31)]
+    app, engines = stub_app(batches, tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await flushed(pilot)
+        orders: list[tuple[str, ...]] = []
+        set_rows = app.table.set_rows
+
+        def counting(keys: object) -> None:
+            set_rows(keys)  # type: ignore[arg-type]
+            orders.append(app.table.row_keys)
+
+        app.table.set_rows = counting  # type: ignore[method-assign]
+        for batch in batches:  # a check each, nothing moves
+            engines[0].publish(dataclasses.replace(batch, checks_made=11))
+        await flushed(pilot)
+        assert orders == []
+
+
+async def test_impossible_counts_are_shown_counted_and_filtered_as_anomalous(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    app, _ = stub_app(gallery_states(), tmp_path / "w.toml", clock)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await flushed(pilot)
+        anomalous = IDS["anomalous"]
+        assert app.table.cell_text(anomalous, "status") == "≠ anomalous"
+        header = header_text(app)
+        assert "≠1 anomalous" in header and "✓1 completed" in header
+        await pilot.press("slash", *"anomalous", "enter")
+        await flushed(pilot)
+        assert app.table.row_keys == (anomalous,)
+        assert "processedRecords (15) exceeds totalRecords (10)" in detail_text(app)
+
+
+async def test_a_batch_that_stopped_moving_is_stalled_and_its_chart_is_flat(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    app, _ = stub_app(gallery_states(), tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await flushed(pilot)
+        stalled = IDS["stalled"]
+        assert app.table.cell_text(stalled, "status") == "▷ stalled"
+        assert app.table.cell_text(stalled, "eta") == "—"
+        assert "▷1 stalled" in header_text(app)
+        app.select_batch(stalled)
+        await flushed(pilot)
+        pane = detail_text(app)
+        assert "at each of the last 21 checks" in pane
+        chart = next(line for line in pane.splitlines() if line.startswith("Processed"))
+        bars = chart.split()[1]
+        assert len(set(bars)) == 1 and "█" not in bars, "half done is drawn half high"
+
+
+async def test_failure_rates_are_coloured_by_the_thresholds(tmp_path: Path) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    rates = {1: 0, 2: 9, 3: 19, 4: 62}  # failed records of 1,000: 0%, 0.9%, 1.9%, 6.2%
+    batches = []
+    for number, failed in rates.items():
+        state = running(number, 1000)
+        status = answer(state.batch_id, "in_progress", 5000, 1000, failed)
+        batches.append(dataclasses.replace(state, status=status))
+    app, _ = stub_app(batches, tmp_path / "w.toml", clock)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await flushed(pilot)
+        styles = {}
+        for number, state in zip(rates, batches, strict=True):
+            line = app.table._row_cells(app.table.row_index(state.batch_id) or 0)
+            placed = {p.key: p for p in app.table.shown_columns}["fail_rate"]
+            cell = line.crop(placed.x, placed.x + placed.width)
+            colours = {seg.style.color.name for seg in cell if seg.style and seg.style.color}
+            styles[number] = colours
+        assert styles[1] == set() and styles[2] == set(), "0.0% and 0.9% are not coloured"
+        assert styles[3] == {"yellow"} and styles[4] == {"red"}
+
+
+async def test_the_pane_keeps_an_id_and_its_times_whole_at_every_width(tmp_path: Path) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    long_label = "A label long enough to need two lines in the pane at any width " * 2
+    states = gallery_states()
+    states[10] = dataclasses.replace(states[10], label=long_label.strip())
+    selected = states[10].batch_id
+    for size in ((80, 24), (120, 36), (200, 50)):
+        app, _ = stub_app(states, tmp_path / f"w{size[0]}.toml", clock)
+        async with app.run_test(size=size) as pilot:
+            await flushed(pilot)
+            app.select_batch(selected)
+            await flushed(pilot)
+            body = app.query_one("#detail-body")
+            width = body.content_region.width
+            console = Console(width=width, record=True, file=io.StringIO())
+            console.print(body.content)  # type: ignore[attr-defined]
+            lines = console.export_text().splitlines()
+            assert any(selected in line for line in lines), f"id whole at {size}"
+            assert any(line.rstrip().endswith("▶ in progress") for line in lines), "state whole"
+            assert not any(line.rstrip().endswith("▶ in") for line in lines)
+            heights = set()
+            for _ in range(40):  # the relative times tick: the pane's lines stay where they are
+                clock.advance(1.7)
+                app._tick()
+                console = Console(width=width, record=True, file=io.StringIO())
+                console.print(body.content)  # type: ignore[attr-defined]
+                heights.add(len(console.export_text().splitlines()))
+            assert len(heights) == 1, f"the pane's height changed as times ticked at {size}"
+
+
+async def test_at_80x24_the_pane_opens_on_the_error_and_says_how_to_see_more(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    app, _ = stub_app(gallery_states(), tmp_path / "w.toml", clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await flushed(pilot)
+        app.select_batch(IDS["timed_out"])
+        await flushed(pilot)
+        pane = app.query_one("#detail")
+        assert pane.border_subtitle == "↓ more: tab, then pgdn"
+        shown = pane.scrollable_content_region.height
+        first = detail_text(app).splitlines()[:shown]
+        assert any("What to do" in line for line in first), first
+        await pilot.press("tab", "pagedown")
+        assert pane.scroll_y > 0
+
+
+async def test_a_stopped_batch_behind_a_500_is_not_told_to_wait(tmp_path: Path) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    app, _ = stub_app(gallery_states(), tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await flushed(pilot)
+        app.select_batch(IDS["timed_out"])
+        await flushed(pilot)
+        pane = detail_text(app)
+        assert "Nothing to do" not in pane
+        assert "Checks have stopped (no change in 30 min): press r to check again." in pane
+        app.select_batch(IDS["retrying"])
+        await flushed(pilot)
+        assert SERVER_ERROR.action in detail_text(app)
+
+
+def test_the_timed_out_toast_says_the_window_in_force() -> None:
+    running_state = running(1, 100)
+    stopped = dataclasses.replace(
+        running_state, phase=Phase.TIMED_OUT, stop_reason="no change in 3 min"
+    )
+    (notice,) = notices_for(running_state, stopped)
+    assert "3 min" in notice.message and "30 minutes" not in notice.message
+
+
+async def test_the_header_words_are_the_filter_words_at_every_width(tmp_path: Path) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    with_failures = dataclasses.replace(
+        running(1, 100),
+        phase=Phase.COMPLETED,
+        status=answer(running(1, 0).batch_id, "completed", 5000, 5000, 12, completed=-10),
+    )
+    states = [with_failures, running(2, 500), *gallery_states()[:3]]
+    for width in (80, 120):
+        app, _ = stub_app(states, tmp_path / f"w{width}.toml", clock)
+        async with app.run_test(size=(width, 24)) as pilot:
+            await flushed(pilot)
+            header = header_text(app)
+            for word in ("running", "done"):
+                assert word not in header
+            assert "with failures" in header or width < 120
+            await pilot.press("slash", *"failures", "enter")
+            await flushed(pilot)
+            assert app.table.row_keys == (with_failures.batch_id,)
+            await pilot.press("escape")
+            await flushed(pilot)
+            assert app.table.row_count == len(states), "escape on the table clears the filter"
+
+
+async def test_a_filter_with_no_match_says_so_in_the_pane(tmp_path: Path) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    app, _ = stub_app(gallery_states(), tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await flushed(pilot)
+        await pilot.press("slash", *"no such thing")
+        await flushed(pilot)
+        pane = detail_text(app)
+        assert "matches no batch" in pane and "Press a" not in pane
+
+
+def _progress(at: float, processed: int) -> Progress:
+    return Progress(at, processed, 0)
