@@ -20,11 +20,11 @@ from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.recording import recorded
 from reap_tui.engine.snapshots import saved_state
 from reap_tui.engine.state import BatchState
+from reap_tui.store.requests_box import EVERY_BATCH
 
 if TYPE_CHECKING:
     from reap_tui.engine.engine import Engine
 
-EVERY_BATCH = "*"
 Asker = Callable[[str, str], bool]
 """(batch id or EVERY_BATCH, action) -> whether the holder was asked."""
 

@@ -27,9 +27,8 @@ from pathlib import Path
 
 from reap_tui.clock import Clock, SystemClock
 from reap_tui.engine.engine import Engine
-from reap_tui.engine.following import EVERY_BATCH
 from reap_tui.store.lease import SILENT_AFTER, Holder, Lease, LeaseUnavailable, WatchingMark
-from reap_tui.store.requests_box import Request, RequestBox
+from reap_tui.store.requests_box import EVERY_BATCH, Request, RequestBox
 from reap_tui.store.statedb import StateDB, state_db_path
 
 log = logging.getLogger("reap_tui.engine")

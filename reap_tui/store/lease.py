@@ -78,10 +78,6 @@ class Lease:
         self._started_at = clock.now()
         self._last_beat = 0.0
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def take(self) -> Taken | None:
         """Take the lease if no live program holds it; None if one does. Raises
         LeaseUnavailable if it cannot be taken for another reason."""
@@ -220,10 +216,6 @@ class WatchingMark:
     def __init__(self, watchlist_path: Path, base_url: str) -> None:
         self.path = watching_path(watchlist_path, base_url)
         self._fd: int | None = None
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
 
     def hold(self) -> bool:
         """Hold the shared mark (waiting for a dashboard's probe, which is brief); False if the

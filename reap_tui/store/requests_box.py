@@ -43,7 +43,7 @@ _TABLE = """CREATE TABLE IF NOT EXISTS request (
     asked_by INTEGER NOT NULL
 )"""
 _TAKE_LIMIT = 1000  # requests taken at once
-EVERY_BATCH = "*"
+EVERY_BATCH = "*"  # a request's batch id meaning every batch of the environment
 
 
 @dataclass(frozen=True)
