@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import select
 import signal
 import struct
 import subprocess
@@ -67,12 +68,13 @@ class PtyProcess:
             start_new_session=True,
         )
         os.close(slave)
-        self._master = master
+        self._master: int | None = master
         self._lock = threading.Lock()
         self._tail = b""
         self._seen: dict[bytes, float] = {}
         self._wanted: set[bytes] = set()
         self.output_bytes = 0
+        self._wake_read, self._wake_write = os.pipe()
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
@@ -81,21 +83,39 @@ class PtyProcess:
         return self.process.pid
 
     def _drain(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self._master, 1 << 16)
-            except OSError:
-                return
-            if not chunk:
-                return
-            now = time.time()
-            with self._lock:
-                self.output_bytes += len(chunk)
-                window = self._tail + chunk
-                for marker in self._wanted - self._seen.keys():
-                    if marker in window:
-                        self._seen[marker] = now
-                self._tail = window[-4096:]
+        """Read the screen output until the program closes its side, or `hang_up` asks this
+        thread to close ours (here, not from another thread: a close while a read is blocked
+        would only take effect once that read returned, not when the terminal went away)."""
+        master = self._master
+        assert master is not None
+        watch = select.poll()
+        watch.register(master, select.POLLIN)
+        watch.register(self._wake_read, select.POLLIN)
+        try:
+            while True:
+                ready = dict(watch.poll())
+                if self._wake_read in ready:
+                    return
+                try:
+                    chunk = os.read(master, 1 << 16)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                self._took(chunk)
+        finally:
+            self._master = None
+            os.close(master)
+
+    def _took(self, chunk: bytes) -> None:
+        now = time.time()
+        with self._lock:
+            self.output_bytes += len(chunk)
+            window = self._tail + chunk
+            for marker in self._wanted - self._seen.keys():
+                if marker in window:
+                    self._seen[marker] = now
+            self._tail = window[-4096:]
 
     def wait_for(self, text: str, timeout: float = 120.0) -> float:
         """The wall-clock moment `text` first reached the terminal (waiting for it)."""
@@ -114,6 +134,7 @@ class PtyProcess:
             time.sleep(0.005)
 
     def type(self, keys: str) -> None:
+        assert self._master is not None, "the terminal was closed"
         os.write(self._master, keys.encode())
 
     def cpu_seconds(self) -> float:
@@ -122,14 +143,21 @@ class PtyProcess:
     def memory_mb(self) -> tuple[float, float]:
         return process_memory_mb(self.pid)
 
+    def hang_up(self) -> None:
+        """Close the terminal's other end, as a terminal emulator going away does."""
+        os.write(self._wake_write, b"x")
+        self._reader.join(timeout=5)
+
     def close(self, quit_keys: str = "q", grace: float = 10.0) -> None:
         """Quit as a user does, then make sure the process is gone."""
-        if self.process.poll() is None and quit_keys:
+        if self.process.poll() is None and quit_keys and self._master is not None:
             self.type(quit_keys)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=grace)
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
-        self._reader.join(timeout=5)
-        os.close(self._master)
+        self.hang_up()
+        os.close(self._wake_read)
+        os.close(self._wake_write)

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import discipline, memory, terminal
+from benchmarks import discipline, memory, soak, terminal
 from benchmarks.fixtures import fresh_copy, write_watchlist
 from benchmarks.isolated import run_isolated
 from benchmarks.report import Figure
@@ -29,6 +29,7 @@ class Settings:
     discipline_seconds: float = 12.0
     memory_wall_budget: float = 150.0
     terminal: terminal.TerminalSettings = field(default_factory=terminal.TerminalSettings)
+    soak: soak.SoakSettings = field(default_factory=soak.SoakSettings)
 
     @classmethod
     def quick(cls, sizes: tuple[int, ...]) -> Settings:
@@ -44,6 +45,7 @@ class Settings:
             discipline_seconds=3.0,
             memory_wall_budget=8.0,
             terminal=terminal.TerminalSettings.quick(),
+            soak=soak.SoakSettings.quick(),
         )
 
 
@@ -364,6 +366,15 @@ def real_startup(context: Context) -> list[Figure]:
     )
 
 
+def soak_run(context: Context) -> list[Figure]:
+    chosen = context.settings.soak
+    progress(
+        f"soak, {chosen.batches} batches, two dashboards and a watch, "
+        f"{soak.SIMULATED_MINUTES:.0f} simulated min at speed {chosen.speed:g}"
+    )
+    return soak.run(context.folder, chosen)
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Context], list[Figure]]], ...] = (
     ("startup", startup),
     ("checks", checks),
@@ -374,4 +385,5 @@ SCENARIOS: tuple[tuple[str, Callable[[Context], list[Figure]]], ...] = (
     ("terminal", real_terminal),
     ("nokey", no_key),
     ("terminal-startup", real_startup),
+    ("soak", soak_run),
 )

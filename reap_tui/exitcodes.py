@@ -20,8 +20,10 @@ class ExitCode(IntEnum):
     NOT_FOUND = 6
     AUTH_FAILED = 7
     SERVER_ERROR = 8
+    HANGUP = 129  # 128 + SIGHUP: the terminal went away (or SIGHUP was sent); saved first
     INTERRUPTED = 130
     OUTPUT_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`
+    TERMINATED = 143  # 128 + SIGTERM: stopped by `kill`; saved first
 
 
 def exit_code_for_failure(kind: FailureKind) -> ExitCode:

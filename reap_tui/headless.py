@@ -1,6 +1,8 @@
 """The engine without a screen: one line (or one JSON object) per change, for scripts and SSH.
 
-`watch` exits once every batch is in a final phase, with the highest of their exit codes.
+`watch` exits once every batch is in a final phase, with the highest of their exit codes. A batch
+of the watch list that a running dashboard polls is followed from that dashboard's saves rather
+than polled twice (`engine.watch_sharing`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from reap_tui import format as fmt
@@ -21,9 +24,12 @@ from reap_tui.engine.engine import Engine
 from reap_tui.engine.limiter import Limits
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.state import BatchState, Phase
+from reap_tui.engine.watch_sharing import WatchSharing
 from reap_tui.exitcodes import ExitCode, exit_code_for_failure
 from reap_tui.report import iso_timestamp, status_json
 from reap_tui.text import clean, json_text
+
+LOOK_INTERVAL = 1.0  # seconds between looks at the watch list's lease and state database
 
 
 def exit_code_for(state: BatchState) -> ExitCode:
@@ -138,20 +144,46 @@ async def watch(
     limits: Limits,
     as_json: bool,
     labels: dict[str, str] | None = None,
+    watchlist_path: Path | None = None,
 ) -> ExitCode:
-    """Poll every batch until each is final; the exit code is the worst of theirs.
+    """Poll every batch until each is final; the exit code is the worst of theirs. With
+    `watchlist_path`, a batch of that list a dashboard already polls is followed from what
+    it saves instead (`WatchSharing`).
 
     BrokenPipeError when the output's reader goes away first: polling stops at once.
     """
     printer = WatchPrinter(clock, as_json)
     engine = Engine(clock=clock, on_state=printer, cadence=cadence, limits=limits)
+    sharing = None
+    looking: asyncio.Task[None] | None = None
     try:
         for batch_id in batch_ids:
             engine.watch(WatchTarget(batch_id, client, label=(labels or {}).get(batch_id, "")))
+        if watchlist_path is not None:
+            sharing = WatchSharing(watchlist_path, engine, batch_ids, client.base_url)
+            sharing.start()
+            if sharing.problem:
+                print(
+                    f"reap-tui: {sharing.problem}; batches a dashboard polls may be checked twice",
+                    file=sys.stderr,
+                )
+            looking = asyncio.ensure_future(_keep_looking(sharing, clock))
         await _until_final_or_closed(engine, printer)
         return max((exit_code_for(state) for state in engine.states.values()), default=ExitCode.OK)
     finally:
+        if looking is not None:
+            looking.cancel()
+            await asyncio.gather(looking, return_exceptions=True)
+        final = dict(engine.states)
         await engine.aclose()
+        if sharing is not None:
+            sharing.close(final)
+
+
+async def _keep_looking(sharing: WatchSharing, clock: Clock) -> None:
+    while True:
+        await clock.sleep(LOOK_INTERVAL)
+        sharing.poll()
 
 
 async def _until_final_or_closed(engine: Engine, printer: WatchPrinter) -> None:

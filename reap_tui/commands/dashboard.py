@@ -8,6 +8,7 @@ not pay for them before its first screen.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import sys
 import tempfile
@@ -127,13 +128,15 @@ def run_dashboard(args: argparse.Namespace) -> int:
 def run_app(app: DashboardApp) -> int:
     """Run until quit. The watch list is saved as each change is made; last known states that
     could not be saved at the end are said after the screen is gone (they cost no batch, so
-    the exit stays 0)."""
-    app.run()
+    the exit stays 0). Ended by SIGHUP, SIGTERM or its terminal going away, it saves the same
+    way and exits 129 or 143."""
+    stopped_with = app.run_stoppable()
     if app.return_code:
         return ExitCode.INTERNAL_ERROR
     if app.save_error:
-        print(f"reap-tui: {app.save_error}", file=sys.stderr)
-    return ExitCode.OK
+        with contextlib.suppress(OSError):  # the terminal may be gone
+            print(f"reap-tui: {app.save_error}", file=sys.stderr)
+    return ExitCode.OK if stopped_with is None else stopped_with
 
 
 def demo_watchlist(

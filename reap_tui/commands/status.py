@@ -28,14 +28,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
     from reap_tui.commands.connect import connection_from
+    from reap_tui.stopping import run_stoppable
 
     connection = connection_from(args)
     connection.require_key()
     connection.start_logging(args.log_file)
-    return asyncio.run(_check(connection, args.batch_id, as_json=args.json))
+    return run_stoppable(_check(connection, args.batch_id, as_json=args.json))
 
 
 async def _check(connection: Connection, batch_id: str, *, as_json: bool) -> int:

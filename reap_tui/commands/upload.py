@@ -92,7 +92,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_single(args: argparse.Namespace) -> int:
-    import asyncio
     from pathlib import Path
 
     from reap_tui.batchfile import UnreadableFile
@@ -104,6 +103,7 @@ def _run_single(args: argparse.Namespace) -> int:
     from reap_tui.exitcodes import ExitCode
     from reap_tui.labels import clean_label
     from reap_tui.report import validation_lines
+    from reap_tui.stopping import run_stoppable
     from reap_tui.text import clean
     from reap_tui.uploading import earlier_uploads_of, read_batch_file
 
@@ -138,8 +138,12 @@ def _run_single(args: argparse.Namespace) -> int:
     if cleaned_label.was_cut:
         say(f"reap-tui: {cleaned_label.cut_note}")
     label = cleaned_label.text
-    return asyncio.run(
-        _upload(connection, watchlist, batch_file, earlier, label, args.upload_timeout)
+    return run_stoppable(
+        _upload(connection, watchlist, batch_file, earlier, label, args.upload_timeout),
+        lambda: say(
+            "reap-tui: stopped; an upload under way stays recorded with its key and bytes: run "
+            "the same command again (or upload --resume) to finish it without a second batch"
+        ),
     )
 
 

@@ -10,7 +10,6 @@ uploaded, and the user is told to use a new name. For another file: refused.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 
 from reap_tui.batchfile import UnreadableFile
@@ -32,6 +31,7 @@ from reap_tui.exitcodes import ExitCode
 from reap_tui.import_plan import begin_import, file_sha256, new_import, read_source
 from reap_tui.import_uploading import send_import
 from reap_tui.report import validation_lines
+from reap_tui.stopping import run_stoppable
 from reap_tui.store import PendingUpload, WatchList, WatchListError
 from reap_tui.store.imports import (
     Import,
@@ -209,8 +209,12 @@ def _send(
     print the new batch ids on stderr, not stdout (they are not this file's content)."""
     earlier = earlier_uploads_of(watchlist, path, connection.base_url)
     try:
-        return asyncio.run(
-            _sending(connection, watchlist, imported, earlier, args.upload_timeout, resumed, quiet)
+        return run_stoppable(
+            _sending(connection, watchlist, imported, earlier, args.upload_timeout, resumed, quiet),
+            lambda: say(
+                f"reap-tui: stopped; the import {clean(imported.name)!r} is saved: run the same "
+                "command again to resume it"
+            ),
         )
     except KeyboardInterrupt:
         say(

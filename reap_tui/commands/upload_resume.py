@@ -8,7 +8,6 @@ resumes it there. Stdout: the batch ids made known, one per line.
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from reap_tui.clock import SystemClock
 from reap_tui.commands.connect import Connection, connection_from
@@ -24,6 +23,7 @@ from reap_tui.commands.upload_support import (
 )
 from reap_tui.exitcodes import ExitCode
 from reap_tui.import_uploading import send_import
+from reap_tui.stopping import run_stoppable
 from reap_tui.store import PendingUpload, WatchList
 from reap_tui.store.imports import Import
 from reap_tui.text import clean
@@ -60,7 +60,10 @@ def run_resume(args: argparse.Namespace) -> int:
     ):
         return ExitCode.USAGE
     try:
-        return asyncio.run(_resume(connection, watchlist, pendings, imports, args.upload_timeout))
+        return run_stoppable(
+            _resume(connection, watchlist, pendings, imports, args.upload_timeout),
+            lambda: say("reap-tui: stopped; what is left is saved: run the same command again"),
+        )
     except KeyboardInterrupt:
         say("reap-tui: interrupted; what is left is saved: run the same command again")
         raise

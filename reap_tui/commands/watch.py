@@ -15,7 +15,9 @@ def register(subparsers: Any) -> None:
         description="Poll batches until each is final, one line per change. Exit code: the "
         "highest of each batch's: 0 completed, 3 completed with failed records, 4 failed, "
         "5 timed out, 6 not found, 7 authentication failed, 8 stopped by an error; "
-        "2 usage error, 130 interrupted.",
+        "2 usage error, 129 hang-up, 130 interrupted, 143 terminated (SIGTERM). A batch of "
+        "the watch list that a running dashboard polls is followed from what that dashboard "
+        "saves, not checked a second time.",
     )
     parser.add_argument("batch_ids", nargs="+", metavar="BATCH_ID", type=batch_id_argument)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -24,17 +26,20 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
+    from pathlib import Path
 
     from reap_tui.clock import SystemClock
     from reap_tui.commands.connect import connection_from
     from reap_tui.headless import watch
+    from reap_tui.stopping import run_stoppable
+    from reap_tui.store import default_watchlist_path
 
     batch_ids = list(dict.fromkeys(args.batch_ids))
     connection = connection_from(args)
     connection.require_key()
     connection.start_logging(args.log_file)
     clock = SystemClock()
+    watchlist_path = Path(args.watchlist) if args.watchlist else default_watchlist_path()
 
     async def main() -> int:
         async with connection.client(clock) as client:
@@ -45,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
                 cadence=connection.cadence,
                 limits=connection.limits,
                 as_json=args.json,
+                watchlist_path=watchlist_path,
             )
 
-    return asyncio.run(main())
+    return run_stoppable(main())

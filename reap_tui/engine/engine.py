@@ -1,12 +1,16 @@
 """The engine: one poller per watched batch, running the cadence policy under shared limits.
 
 Pollers publish immutable BatchState snapshots through a callback; the dashboard and the
-headless printer only ever see those. No Textual here.
+headless printer only ever see those. A batch another program polls (it holds the watch list's
+lease) is *followed* instead (`follow`, `following.py`): its states come from that program's
+saves (`adopt`), and a person's actions on it are asked of that program. `lead` polls followed
+batches again. No Textual here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -16,9 +20,11 @@ from reap_tui.api.errors import ApiFailure, missing_key_failure
 from reap_tui.apikey import ApiKey
 from reap_tui.clock import Clock
 from reap_tui.engine.cadence import CadenceConfig, ImportFacts
+from reap_tui.engine.following import Asker, Following, cannot_ask
 from reap_tui.engine.import_book import ImportActivity, ImportBook
 from reap_tui.engine.limiter import Limits, RequestLimiter
 from reap_tui.engine.poller import BatchPoller, WatchTarget
+from reap_tui.engine.snapshots import restarted
 from reap_tui.engine.state import BatchState, Phase
 from reap_tui.logs import protect_in_logs
 
@@ -62,20 +68,32 @@ class Engine:
         self._last_failure: ApiFailure | None = None
         self._last_failure_at: float | None = None
         self._changed = asyncio.Event()
+        self._following = Following(self)
+        self._follow_new = False  # batches watched from now on are followed
+        self._hold_until: float | None = None  # no automatic check before (see `lead`)
 
     # -- watching --------------------------------------------------------------------------
 
     def watch(self, target: WatchTarget) -> None:
-        """Start polling a batch (must be called inside the running event loop)."""
-        if target.batch_id in self._pollers:
+        """Start polling a batch, or following it (see `follow`); inside the running loop."""
+        if target.batch_id in self._pollers or target.batch_id in self._following.targets:
+            return
+        if self._follow_new:
+            initial = target.initial or BatchState(batch_id=target.batch_id)
+            self._join_import(initial, target)
+            self._following.add(target, initial)
             return
         poller = BatchPoller(target, self)
         self._pollers[target.batch_id] = poller
+        self._join_import(poller.state, target)
+        poller.start(not_before=self._hold_until)
+
+    def _join_import(self, state: BatchState, target: WatchTarget) -> None:
         if target.in_import is not None:
-            self._imports.join(poller.state, target.in_import)
-        poller.start()
+            self._imports.join(state, target.in_import)
 
     def unwatch(self, batch_id: str) -> None:
+        self._following.remove(batch_id)
         poller = self._pollers.pop(batch_id, None)
         if poller is not None and poller.task is not None:
             poller.task.cancel()
@@ -83,7 +101,68 @@ class Engine:
 
     @property
     def states(self) -> Mapping[str, BatchState]:
-        return {batch_id: poller.state for batch_id, poller in self._pollers.items()}
+        states = {batch_id: poller.state for batch_id, poller in self._pollers.items()}
+        states.update(self._following.states)
+        return states
+
+    # -- batches another program polls -----------------------------------------------------
+
+    def follow(self, batch_ids: Iterable[str] | None = None, *, asker: Asker | None = None) -> None:
+        """Stop polling these batches (None: every batch, and every batch watched from now on):
+        another program checks them. `asker` asks that program for what a person wants."""
+        if asker is not None:
+            self._following.asker = asker
+        if batch_ids is None:
+            self._follow_new = True
+            batch_ids = list(self._pollers)
+        for batch_id in list(batch_ids):
+            poller = self._pollers.pop(batch_id, None)
+            if poller is None:
+                continue
+            if poller.task is not None:
+                poller.task.cancel()
+            self._following.add(poller.target, poller.state)
+
+    def lead(
+        self, batch_ids: Iterable[str] | None = None, *, not_before: float | None = None
+    ) -> None:
+        """Poll followed batches again (None: all, and every batch watched from now on), each
+        from the state last seen of it: no automatic check sooner than the cadence allows after
+        its last check, nor before `not_before` (checks made but not saved by a program that
+        ended without letting go); a batch watched later neither (that program may have seen
+        it too)."""
+        if not_before is not None:
+            self._hold_until = max(self._hold_until or not_before, not_before)
+        if batch_ids is None:
+            self._follow_new = False
+            batch_ids = list(self._following.targets)
+        for batch_id in list(batch_ids):
+            followed = self._following.remove(batch_id)
+            if followed is None:
+                continue
+            target, state = followed
+            initial = restarted(state)
+            poller = BatchPoller(dataclasses.replace(target, initial=initial), self)
+            self._pollers[batch_id] = poller
+            poller.start(not_before=not_before)
+
+    def adopt(self, batch_id: str, base_url: str, record: object) -> bool:
+        """A state another program saved of a followed batch: shown if newer than what is."""
+        return self._following.adopt(batch_id, base_url, record)
+
+    def share_no_more(self) -> None:
+        """Forget the sharing: batches watched from now on are polled, with no hold (call with
+        no batch followed: after they are unwatched, or at the end)."""
+        self._follow_new = False
+        self._hold_until = None
+        self._following.asker = cannot_ask
+
+    def follows(self, batch_id: str) -> bool:
+        return batch_id in self._following.targets
+
+    def check_here(self, batch_id: str) -> None:
+        """Check a followed batch once from here (its holder could not be asked to)."""
+        self._following.check_here(batch_id)
 
     @property
     def imports(self) -> Mapping[str, ImportActivity]:
@@ -104,27 +183,34 @@ class Engine:
 
     def check_now(self, batch_id: str) -> None:
         self._each((batch_id,), BatchPoller.check_now)
+        self._following.ask((batch_id,), "check")
 
     def check_all(self) -> None:
         self._each(self._pollers, BatchPoller.check_now)
+        self._following.ask(self._following.targets, "check", every=True)
 
     def pause(self, batch_id: str) -> None:
         self._each((batch_id,), BatchPoller.pause)
+        self._following.ask((batch_id,), "pause")
 
     def resume(self, batch_id: str) -> None:
         self._each((batch_id,), BatchPoller.resume)
+        self._following.ask((batch_id,), "resume")
 
     def pause_all(self) -> None:
         self._each(self._pollers, BatchPoller.pause)
+        self._following.ask(self._following.targets, "pause", every=True)
 
     def resume_all(self) -> None:
         paused = [b for b, p in self._pollers.items() if p.state.phase is Phase.PAUSED]
         self._each(paused, BatchPoller.resume)
+        self._following.ask(self._following.targets, "resume", every=True)
 
     def set_label(self, batch_id: str, label: str) -> None:
         poller = self._pollers.get(batch_id)
         if poller is not None:
             poller.set_label(label)
+        self._following.set_label(batch_id, label)
 
     def set_api_key(self, client: ReapClient, api_key: ApiKey | None) -> None:
         """A new key for `client`: every batch stopped for authentication on it resumes.
@@ -191,7 +277,7 @@ class Engine:
     # -- lifetime ----------------------------------------------------------------------------
 
     async def wait_until_all_final(self) -> None:
-        while not all(p.state.phase.is_final for p in self._pollers.values()):
+        while not all(state.phase.is_final for state in self.states.values()):
             self._changed.clear()
             await self._changed.wait()
 
@@ -203,6 +289,7 @@ class Engine:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._following.aclose()
         await self._imports.aclose()
 
 

@@ -62,7 +62,8 @@ class BatchPoller:
         )
         self.task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    def start(self, *, not_before: float | None = None) -> None:
+        """Begin: the first automatic check is no sooner than `not_before` either."""
         if not self.state.phase.is_final:
             decision = cadence.first_check(
                 self._engine.clock.now(),
@@ -71,7 +72,7 @@ class BatchPoller:
                 self._engine.rng,
             )
             # A batch checked moments ago by an earlier run still gets its 30 s.
-            at = max(decision.at or 0.0, self._soonest_automatic_check())
+            at = max(decision.at or 0.0, self._soonest_automatic_check(), not_before or 0.0)
             self._decide(dataclasses.replace(decision, at=at))
             refused = self._engine.auth_blocked(self.target.client)
             if refused is not None:

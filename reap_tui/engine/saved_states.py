@@ -50,6 +50,9 @@ class SavedStates:
         # States made at start-up from a saved record, and (once compared) their digests.
         self._initial: dict[str, BatchState] = {}
         self._restored: dict[str, bytes] = {}
+        # Another program makes the checks and saves these states (see `engine.sharing`):
+        # what is shown here came from the database, so nothing is written back.
+        self.following = False
 
     @classmethod
     def open(cls, watchlist: WatchList, clock: Clock, base_url: str) -> SavedStates:
@@ -80,6 +83,9 @@ class SavedStates:
         them: the others wait for the next call) and forget the noted batches no longer in
         `states`, in one transaction. False if they could not be written: they are kept for
         the next call, and `db.trouble` says why."""
+        if self.following:
+            self._unsaved.clear()
+            return True
         outcome = self._write_noted(states, limit)
         if outcome is SaveOutcome.RESET:
             # A new, empty database: every state must be written again.

@@ -260,14 +260,17 @@ def initial_state(entry: Entry, record: object = None) -> BatchState:
         )
     if saved is None:
         return BatchState(batch_id=entry.batch_id, label=entry.label, uploaded_at=entry.uploaded_at)
-    changes: dict[str, Any] = {
-        "label": entry.label,
-        "uploaded_at": entry.uploaded_at,
-        "next_check_at": None,
-    }
-    if saved.phase in _RESTART_AS_NEW or saved.phase is Phase.WAITING_FIRST_CHECK:
+    return restarted(dataclasses.replace(saved, label=entry.label, uploaded_at=entry.uploaded_at))
+
+
+def restarted(state: BatchState) -> BatchState:
+    """Where a poller starts from a state seen earlier (saved by a run before, or by the
+    program that polled it until now): finished and paused or timed-out batches stay so;
+    anything else waits for a check, in a window of its own."""
+    changes: dict[str, Any] = {"next_check_at": None, "checking": False}
+    if state.phase in _RESTART_AS_NEW or state.phase is Phase.WAITING_FIRST_CHECK:
         changes.update(phase=Phase.WAITING_FIRST_CHECK, first_check_at=None, stop_reason="")
-    return dataclasses.replace(saved, **changes)
+    return dataclasses.replace(state, **changes)
 
 
 def _snapshot(reader: Reader) -> Snapshot:

@@ -59,7 +59,7 @@ def _unreadable_backup(backup: Path) -> str | None:
         return None
     from reap_tui.files import read_limited
     from reap_tui.store.codec import decode
-    from reap_tui.store.watchlist import SIZE_LIMIT
+    from reap_tui.store.watchlist_files import SIZE_LIMIT
 
     token = _READING_BACKUP.set(True)
     try:

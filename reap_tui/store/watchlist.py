@@ -17,29 +17,32 @@ re-read, and saved at once, so the file's copy is always the current one. Import
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import filelock
 import platformdirs
 
-from reap_tui.clock import Clock, to_datetime
-from reap_tui.files import MEGABYTE, read_limited
+from reap_tui.clock import Clock
 from reap_tui.store.atomic import (
     make_private_folder,
     remove_stale_temp_files,
     write_atomically,
-    written_path,
 )
-from reap_tui.store.codec import Document, Item, decode, encode
+from reap_tui.store.codec import Item, decode, encode
 from reap_tui.store.errors import WatchListError, WatchListUnavailable, backup_path
 from reap_tui.store.imports import Import
 from reap_tui.store.model import AddResult, Entry, InvalidEntry, PendingUpload, Source
+from reap_tui.store.watchlist_files import (
+    Memory,
+    lock_for,
+    move_aside,
+    read_bytes,
+    read_document,
+)
 
 LOCK_TIMEOUT = 10.0
-SIZE_LIMIT = 64 * MEGABYTE
 
 
 def default_watchlist_path() -> Path:
@@ -61,7 +64,7 @@ class WatchList:
         self._positions: dict[str, int] = {}
         self._pending_uploads = pending_uploads or []
         self._imports = imports or []
-        self._lock = _lock_for(path)
+        self._lock = lock_for(path)
         # This program's changes since its last save, re-applied to the file as found on disk.
         self._added: set[str] = set()
         self._removed: set[str] = set()
@@ -70,7 +73,7 @@ class WatchList:
     @classmethod
     def open(cls, path: Path, clock: Clock) -> WatchList:
         """Load the list (a missing file is an empty list); WatchListError if the file is bad."""
-        document = _read(path)
+        document = read_document(path)
         if document is None:
             return cls(path, clock, [])
         return cls(path, clock, document.items, document.pending_uploads, imports=document.imports)
@@ -217,6 +220,34 @@ class WatchList:
             if dropped:
                 self._save(previous)
 
+    def reload(self) -> None:
+        """Make memory the file as it is now, with this program's unsaved changes on top: what
+        other programs and hand edits changed. WatchListError, memory unchanged, if the file
+        cannot be read or is gone (a missing file is not read as an empty list here)."""
+        if not self.path.exists():
+            raise WatchListError(self.path, "is gone (deleted or moved away)")
+        self._sync()
+
+    def overwrite_unreadable(self) -> tuple[bool, Path | None]:
+        """Write the list as held in memory over a file that cannot be read (or is gone); the
+        unreadable file is first moved aside to `<name>.corrupt-<UTC time>`. Returns whether
+        the list was written (not if the file can be read by now) and where the unreadable
+        file went."""
+        with self._locked():
+            moved_to = None
+            if self.path.exists():
+                try:
+                    read_document(self.path)
+                    return False, None
+                except WatchListError:
+                    moved_to = move_aside(self.path, self._clock)
+            remove_stale_temp_files(self.path)
+            write_atomically(self.path, encode(self._items, self._pending_uploads, self._imports))
+            self._added.clear()
+            self._removed.clear()
+            self._relabelled.clear()
+        return True, moved_to
+
     def _append(self, new_entries: Sequence[Entry]) -> list[AddResult]:
         results: list[AddResult] = []
         for entry in new_entries:
@@ -247,7 +278,7 @@ class WatchList:
         a later save does not write that change after all."""
         with self._locked():
             previous = self._sync()
-            before = _Memory.of(self)
+            before = Memory.of(self)
             try:
                 yield previous
             except BaseException:
@@ -295,7 +326,7 @@ class WatchList:
 
     def _sync(self) -> bytes | None:
         """Re-read the file (lock held) and merge; returns the bytes read, for the `.bak`."""
-        data = _read_bytes(self.path)
+        data = read_bytes(self.path)
         document = None if data is None else decode(self.path, data)
         self._merge(document.items if document else None)
         self._pending_uploads = list(document.pending_uploads) if document else []
@@ -332,37 +363,6 @@ class WatchList:
         return item
 
 
-@dataclass(frozen=True)
-class _Memory:
-    """A copy of what a change edits in a `WatchList`, to put back when its save fails."""
-
-    items: list[Item]
-    added: set[str]
-    removed: set[str]
-    relabelled: set[str]
-    pending_uploads: list[PendingUpload]
-    imports: list[Import]
-
-    @classmethod
-    def of(cls, watchlist: WatchList) -> _Memory:
-        return cls(
-            list(watchlist._items),
-            set(watchlist._added),
-            set(watchlist._removed),
-            set(watchlist._relabelled),
-            list(watchlist._pending_uploads),
-            list(watchlist._imports),
-        )
-
-    def restore(self, watchlist: WatchList) -> None:
-        watchlist._items = self.items
-        watchlist._added = self.added
-        watchlist._removed = self.removed
-        watchlist._relabelled = self.relabelled
-        watchlist._pending_uploads = self.pending_uploads
-        watchlist._imports = self.imports
-
-
 def reset_watchlist(path: Path, clock: Clock) -> Path | None:
     """Move a bad watch-list file aside to `<name>.corrupt-<UTC time>`; None if it was fine.
 
@@ -370,25 +370,12 @@ def reset_watchlist(path: Path, clock: Clock) -> Path | None:
     """
     if not path.exists():
         return None
-    with _holding(_lock_for(path), path):
+    with _holding(lock_for(path), path):
         try:
-            _read(path)
+            read_document(path)
         except WatchListError:
-            stamp = to_datetime(clock.now()).strftime("%Y%m%dT%H%M%SZ")
-            target = path.with_name(f"{path.name}.corrupt-{stamp}")
-            suffix = 1
-            while target.exists():
-                suffix += 1
-                target = path.with_name(f"{path.name}.corrupt-{stamp}-{suffix}")
-            os.rename(path, target)
-            return target
+            return move_aside(path, clock)
     return None
-
-
-def _lock_for(path: Path) -> filelock.FileLock:
-    """The lock beside the file written (a link's target), so every path to it shares one."""
-    written = written_path(path)
-    return filelock.FileLock(written.with_name(written.name + ".lock"), mode=0o600)
 
 
 @contextlib.contextmanager
@@ -410,20 +397,6 @@ def _holding(lock: filelock.FileLock, path: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return read_limited(path, SIZE_LIMIT, "a watch list")
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise WatchListError(path, f"cannot be read: {error.strerror}") from None
-
-
-def _read(path: Path) -> Document | None:
-    data = _read_bytes(path)
-    return None if data is None else decode(path, data)
 
 
 def _id_of(item: Item) -> str | None:

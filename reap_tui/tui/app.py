@@ -25,7 +25,7 @@ from reap_tui.tui.core import (
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import COLUMN_ORDERS
-from reap_tui.tui.view_actions import ViewActions
+from reap_tui.tui.outside import OutsideEvents
 
 __all__ = ["DashboardApp", "DashboardConfig", "EngineFactory"]
 
@@ -47,7 +47,7 @@ class KeysFooter(Footer):
         self.set_reactive(Footer._bindings_ready, True)
 
 
-class DashboardApp(ViewActions):
+class DashboardApp(OutsideEvents):
     TITLE = "reap-tui"
     CSS_PATH = "dashboard.tcss"
     # The detail pane beside the table only where the table keeps the columns it has at 120
@@ -71,6 +71,7 @@ class DashboardApp(ViewActions):
         Binding("t", "toggle_utc", "Local/UTC", show=False),
         Binding("b", "toggle_raw", "Raw body", show=False),
         Binding("k", "enter_key", "Key", show=False),
+        Binding("O", "overwrite_list", "Overwrite the unreadable watch list", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -118,6 +119,7 @@ class DashboardApp(ViewActions):
             )
         if self._key_state == NO_KEY:
             self.notify("No API key: press k to enter one for this session.", severity="warning")
+        self.start_outside()  # signals, the terminal's end, changes to the watch list's file
         self.call_after_refresh(self._start_engine)
 
     def on_resize(self) -> None:
@@ -163,6 +165,7 @@ class DashboardApp(ViewActions):
             if not saved.save(self._states):
                 self.save_error = saved.db.trouble or "the last known states could not be saved"
             saved.close()
+        self.end_outside()
 
     async def on_unmount(self) -> None:
         await self.shutdown()

@@ -171,16 +171,21 @@ class DashboardCore(App[None]):
         if self._engine is None:
             self._engine = self._engine_factory(self._on_state)
         targets, self._to_watch = self._to_watch, []
-        if not targets:
-            return
         for target in targets:
             self._engine.watch(target)
+        self._engine_started()
+        if not targets:
+            return
         self._pending_notices.clear()  # restoring the list is not news
         # What the engine decided at once ("needs key" without one), in the order it makes: the
         # rows are sorted once more, as they were when the engine started before the screen.
         self._apply_changes()
         self._arrange()
         self._render_header()
+
+    def _engine_started(self) -> None:
+        """The engine watches the environment shown (`outside.OutsideEvents` takes its part
+        among the programs on the watch list here, before any check is sent)."""
 
     # -- state from the engine ----------------------------------------------------------------
 
@@ -295,16 +300,22 @@ class DashboardCore(App[None]):
         groups = self._counts.groups()
         health = self._engine.health if self._engine is not None else None
         self._banner.show(
-            header.header_text(
-                environment=self._environment,
-                key_state=self._key_state,
-                groups=groups,
-                health=health,
-                now=self._clock.now(),
-                width=max(20, self.size.width - 2),
+            self._marked(
+                header.header_text(
+                    environment=self._environment,
+                    key_state=self._key_state,
+                    groups=groups,
+                    health=health,
+                    now=self._clock.now(),
+                    width=max(20, self.size.width - 2),
+                )
             )
         )
         self._set_terminal_title(counts.terminal_title(groups, self._environment))
+
+    def _marked(self, text: Text) -> Text:
+        """The header with anything else to say (`outside.OutsideEvents` adds a line)."""
+        return text
 
     def _set_terminal_title(self, title: str) -> None:
         if title == self._terminal_title:

@@ -183,6 +183,7 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("k", "enter an API key for this session and environment"),
     ("tab", "move to the detail pane (then pgdn / pgup scroll it)"),
     ("ctrl+p", "command palette: actions, jump to a batch"),
+    ("O", "write the list shown over a watch list file that cannot be read"),
     ("q", "quit (checks stop, the watch list is saved)"),
 )  # fmt: skip
 
