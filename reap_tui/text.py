@@ -7,11 +7,12 @@ import re
 import unicodedata
 from typing import Any
 
-# C0 and C1 controls, DEL, and the bidi overrides that can reorder what a reader sees.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, the line and paragraph separators (a terminal or Rich may break a
+# line there), and the bidi overrides that can reorder what a reader sees.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # What json.dumps(ensure_ascii=False) leaves raw among those (it escapes C0 itself), and lone
 # surrogates (an undecodable byte of a path or argument), which cannot even be printed as UTF-8.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"[\t\n]")
 
 

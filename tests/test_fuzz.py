@@ -261,3 +261,10 @@ def test_any_bytes_as_a_batch_csv(data: bytes) -> None:
         assert printable(str(problem)), str(problem)
     assert printable(report.summary)
     json.dumps(report.to_json())
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_a_line_or_paragraph_separator_from_the_server_is_shown_not_obeyed(separator: str) -> None:
+    failure = failure_from_response(502, f"text/html{separator}x", b"<html>", None)
+    assert printable(failure.headline) and printable(failure.detail)
+    assert f"\\u{ord(separator):04x}" in failure.detail
