@@ -58,6 +58,8 @@ def span_words(seconds: float) -> str:
     whole = round(seconds)
     if whole < 60:
         return f"{max(whole, 0)} s"
+    if whole % 3600 == 0:
+        return f"{whole // 3600} h"
     if whole % 60 == 0 and whole < 3600:
         return f"{whole // 60} min"
     return fmt.duration(seconds)
@@ -86,10 +88,10 @@ def records_text(numbers: ImportNumbers) -> str:
     return text
 
 
-def throughput_text(numbers: ImportNumbers) -> str:
+def throughput_text(numbers: ImportNumbers, rules: ImportRules) -> str:
     rate = fmt.rate(numbers.throughput * 60)
     if numbers.throughput_measured:
-        return f"{rate} (measured over the import's last hour)"
+        return f"{rate} (measured over the last {span_words(rules.throughput_window)})"
     return f"{rate} (Reap's documented rate, until measured)"
 
 
@@ -116,14 +118,19 @@ def stalled_text(name: str, rules: ImportRules) -> str:
     return f"import {quoted(name)} stalled: no progress for {span_words(rules.stall_after)}"
 
 
+def stall_words(numbers: ImportNumbers, rules: ImportRules) -> str:
+    """`no progress for 25 min (stalled after 15 min)`."""
+    since = span_words(numbers.since_progress or 0.0)
+    return f"no progress for {since} (stalled after {span_words(rules.stall_after)})"
+
+
 def stall_advice(rules: ImportRules, cadence: CadenceConfig) -> str:
     """What a stalled import means and what to do, in the durations in force."""
     return (
-        f"No batch of this import has changed for {span_words(rules.stall_after)}. Reap picks "
-        f"pending batches up every {span_words(rules.pickup_interval)}, so this is longer than "
-        "a normal wait: check Reap's status page, and contact Reap support if a batch stays "
-        f"pending or stuck. Its batches are still checked every "
-        f"{span_words(cadence.pending_interval)}; pause them (space) to stop."
+        f"Reap picks pending batches up every {span_words(rules.pickup_interval)}, so this is "
+        "longer than a normal wait: check Reap's status page, and contact Reap support if a "
+        "batch stays pending or stuck. Its batches are still checked every "
+        f"{span_words(cadence.pending_interval)} until you pause them (space on its row)."
     )
 
 
@@ -165,7 +172,7 @@ def import_line(name: str, numbers: ImportNumbers, now: float) -> str:
     if numbers.failed_records:
         parts.append(f"{numbers.failed_records:,} failed")
     parts.append(groups_text(numbers.by_group))
-    if numbers.eta:
+    if numbers.eta and not numbers.stalled:
         parts.append(f"{fmt.rate(numbers.throughput * 60)}  ETA {fmt.duration(numbers.eta)}")
     return "  ".join(parts)
 
@@ -186,16 +193,16 @@ def import_lines(
         f"import {quoted(name)}: {words}",
         f"  batches     {numbers.batches}: {groups_text(numbers.by_group)}",
         f"  records     {records_text(numbers)}",
-        f"  throughput  {throughput_text(numbers)}",
+        f"  throughput  {throughput_text(numbers, rules)}",
     ]
-    if numbers.eta is not None and numbers.finish_at is not None:
+    if numbers.eta is not None and numbers.finish_at is not None and not numbers.stalled:
         when = fmt.absolute(numbers.finish_at, utc=False)
         left = "finished" if numbers.eta == 0 else f"ETA {fmt.duration(numbers.eta)}"
         lines.append(f"  finish      {left}, {when}")
     if numbers.last_progress_at is not None:
         lines.append(f"  last change {fmt.ago(numbers.last_progress_at, now)}")
     if numbers.stalled:
-        lines.append(f"  STALLED     {stall_advice(rules, cadence)}")
+        lines.append(f"  STALLED     {stall_words(numbers, rules)}. {stall_advice(rules, cadence)}")
     lines.append("  batches in upload order:")
     lines.extend(f"    {row}" for row in rows)
     return lines

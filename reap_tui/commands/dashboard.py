@@ -4,6 +4,7 @@ built-in sandbox. Here settings become a client, an engine factory and the app."
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from reap_tui.commands.context import settings_from, watchlist_from
 from reap_tui.config import Settings
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import Engine
+from reap_tui.engine.imports import ImportRules
 from reap_tui.engine.limiter import Limits
 from reap_tui.engine.state import BatchState
 from reap_tui.exitcodes import ExitCode
@@ -26,6 +28,7 @@ from reap_tui.logs import start_logging
 from reap_tui.sandbox import SandboxServer
 from reap_tui.sandbox.demo import (
     DEMO_IMPORT_IDS,
+    DEMO_IMPORT_NAME,
     DEMO_MISSING_ID,
     DEMO_SPEED,
     demo_batches,
@@ -34,7 +37,9 @@ from reap_tui.sandbox.demo import (
     demo_labels,
     demo_processor,
 )
-from reap_tui.store import WatchList
+from reap_tui.store import Entry, WatchList
+from reap_tui.store.imports import Import, ImportChunk, ImportSource
+from reap_tui.store.model import Source
 from reap_tui.tui.app import DashboardApp, DashboardConfig, EngineFactory
 from reap_tui.tui.header import NO_KEY
 
@@ -50,13 +55,19 @@ def engine_factory(
     return make
 
 
-def view_config(settings: Settings, environment: str, key: ApiKey | None) -> DashboardConfig:
+def view_config(
+    settings: Settings,
+    environment: str,
+    key: ApiKey | None,
+    import_rules: ImportRules | None = None,
+) -> DashboardConfig:
     return DashboardConfig(
         environment=environment,
         key_state=key.masked if key else NO_KEY,
         theme=settings.ui.theme,
         utc=settings.ui.timezone == "utc",
         bell=settings.ui.bell_on_finish,
+        import_rules=import_rules,
     )
 
 
@@ -73,7 +84,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
         client=connection.client(clock),
         engine_factory=engine_factory(clock, connection.cadence, connection.limits),
         watchlist=watchlist,
-        config=view_config(settings, connection.environment, connection.api_key),
+        config=view_config(
+            settings,
+            connection.environment,
+            connection.api_key,
+            ImportRules.for_cadence(connection.cadence, args.speed or 1.0),
+        ),
     )
     return run_app(app)
 
@@ -94,15 +110,49 @@ def demo_watchlist(
     path: Path, clock: Clock, base_url: str, *, with_import: bool = False
 ) -> WatchList:
     """A fresh list holding every demo batch, and one the server has never heard of; with
-    `with_import`, then the demo import's batches in upload order."""
+    `with_import`, then the demo import's batches in upload order, as the import they are."""
     watchlist = WatchList.open(path, clock)
-    labels = demo_labels()
-    if with_import:
-        labels.update(demo_import_labels())
-    for batch_id, label in labels.items():
+    for batch_id, label in demo_labels().items():
         watchlist.add(batch_id, environment=DEMO_ENVIRONMENT, base_url=base_url, label=label)
+    if with_import:
+        now = clock.now()
+        entries = [
+            Entry(batch_id, now, Source.UPLOAD, DEMO_ENVIRONMENT, base_url, label)
+            for batch_id, label in demo_import_labels().items()
+        ]
+        plan = demo_import_plan(base_url, now)
+        watchlist.change_imports(lambda imports: [*imports, plan], entries)
     assert watchlist.get(DEMO_MISSING_ID) is not None
     return watchlist
+
+
+def demo_import_plan(base_url: str, now: float) -> Import:
+    """The demo import as `upload --import` would have saved it: a CSV split into chunks of
+    5,000 rows (spreadsheet rows: the header is row 1), each with its batch."""
+    rows = [batch.total_records for batch in demo_import(now)]
+    chunks = []
+    first = 2
+    for index, (count, batch_id) in enumerate(zip(rows, DEMO_IMPORT_IDS, strict=True)):
+        digest = hashlib.sha256(f"march chunk {index}".encode()).hexdigest()
+        key = f"demo-march-{index + 1}"
+        chunk = ImportChunk(first, first + count - 1, count, count * 120, digest, key, batch_id)
+        chunks.append(chunk)
+        first += count
+    source = ImportSource(
+        "march-customers.csv",
+        hashlib.sha256(b"march-customers.csv").hexdigest(),
+        sum(rows) * 120,
+        sum(rows),
+    )
+    return Import(
+        DEMO_IMPORT_NAME,
+        DEMO_ENVIRONMENT,
+        base_url,
+        now,
+        batch_ids=DEMO_IMPORT_IDS,
+        source=source,
+        chunks=tuple(chunks),
+    )
 
 
 def demo_app(
@@ -117,6 +167,7 @@ def demo_app(
     demo import is watched too when the sandbox serves it."""
     settings = settings or Settings()
     cadence = CadenceConfig().scaled(server.speed)
+    rules = ImportRules.for_cadence(cadence, server.speed)
     key = ApiKey(server.api_key)
     return DashboardApp(
         clock=clock,
@@ -128,7 +179,7 @@ def demo_app(
             server.base_url,
             with_import=set(DEMO_IMPORT_IDS) <= set(server.batch_ids),
         ),
-        config=view_config(settings, DEMO_ENVIRONMENT, key),
+        config=view_config(settings, DEMO_ENVIRONMENT, key, rules),
     )
 
 

@@ -14,9 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.widgets import Footer
 
+from reap_tui.engine.imports import ImportRules
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.saved_states import SavedStates
 from reap_tui.tui.actions import BatchActions
+from reap_tui.tui.batch_rows import GroupedTable
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.core import (
     FLUSH_INTERVAL,
@@ -53,6 +55,7 @@ class DashboardApp(BatchActions):
         Binding("t", "toggle_utc", "Local/UTC", show=False),
         Binding("b", "toggle_raw", "Raw body", show=False),
         Binding("k", "enter_key", "Key", show=False),
+        Binding("n", "notifications", "Log", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -71,6 +74,9 @@ class DashboardApp(BatchActions):
 
     def on_mount(self) -> None:
         self._engine = self._engine_factory(self._on_state)
+        if self._config.import_rules is None:
+            self._imports.rules = ImportRules.for_cadence(self.engine.cadence)
+        self._imports.set_imports(self._watchlist.imports, self._client.base_url)
         saved = SavedStates.open(self._watchlist, self._clock, self._client.base_url)
         self._saved_states = saved
         skipped = 0
@@ -85,6 +91,7 @@ class DashboardApp(BatchActions):
                     label=entry.label,
                     uploaded_at=entry.uploaded_at,
                     initial=saved.initial_state(entry),
+                    in_import=self._imports.membership(entry.batch_id),
                 )
             )
         self._pending_notices.clear()  # restoring the list is not news
@@ -114,6 +121,14 @@ class DashboardApp(BatchActions):
     @on(BatchTable.RowHighlighted)
     def _row_highlighted(self) -> None:
         self._render_detail()
+
+    @on(BatchTable.RowSelected)
+    def _row_selected(self, event: BatchTable.RowSelected) -> None:
+        self.fold_import(event.key, None)
+
+    @on(GroupedTable.Fold)
+    def _row_folded(self, event: GroupedTable.Fold) -> None:
+        self.fold_import(event.key, event.folded)
 
     @on(BatchTable.HeaderSelected)
     def _header_selected(self, event: BatchTable.HeaderSelected) -> None:

@@ -22,7 +22,9 @@ from textual.timer import Timer
 
 from reap_tui.api.client import ReapClient
 from reap_tui.clock import Clock
+from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import Engine
+from reap_tui.engine.imports import ImportRules
 from reap_tui.engine.saved_states import SavedStates
 from reap_tui.engine.state import BatchState
 from reap_tui.store import WatchList, WatchListError
@@ -32,7 +34,11 @@ from reap_tui.tui.batch_rows import BatchRows
 from reap_tui.tui.detail_body import DetailBody
 from reap_tui.tui.detail_render import render_detail, time_texts
 from reap_tui.tui.header import NO_KEY
+from reap_tui.tui.import_pane import render_import_pane
+from reap_tui.tui.import_rows import ImportRows, name_of_key
+from reap_tui.tui.notifications import Notifier, Toast, toast_seconds
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
+from reap_tui.tui.totals import shown_counts, shown_totals
 
 FLUSH_INTERVAL = 0.25
 TICK_INTERVAL = 1.0
@@ -50,6 +56,9 @@ class DashboardConfig:
     theme: str = "textual-dark"
     utc: bool = False
     bell: bool = False
+    import_rules: ImportRules | None = None
+    """The import rules in force (`ImportRules.for_cadence`); None: the documented ones, with
+    the engine's stall threshold."""
 
 
 class DashboardCore(App[None]):
@@ -84,13 +93,16 @@ class DashboardCore(App[None]):
         self._dirty: set[str] = set()
         self._saved_states: SavedStates | None = None
         self._pending_notices: list[notices.Notice] = []
+        self._notifier = Notifier()
         self._refresh_timers: list[Timer] = []
         self._shut_down = False
         self._terminal_title = ""
         self.save_error = ""  # why the states could not be saved at shutdown, told after exit
         # Held, not queried: the timers may fire while the screen is being torn down.
         self._banner = header.DashboardHeader(id="header")
-        self._rows = BatchRows(self._states, clock, id="batches")
+        self._imports = ImportRows(self._states, clock, config.import_rules or ImportRules())
+        self._imports.utc = config.utc
+        self._rows = BatchRows(self._states, clock, imports=self._imports, id="batches")
         self.table = self._rows.table
         self._detail_body = DetailBody(id="detail-body")
         self.theme = config.theme
@@ -104,12 +116,24 @@ class DashboardCore(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Toasts carry labels and server text: plain text, never markup, unless asked."""
+        """Toasts carry labels and server text: plain text, never markup, unless asked. A toast
+        still on screen is not shown again; a warning or an error goes to the log (`n`) too."""
+        shown = message if markup else clean(message, keep_newlines=True)
+        seconds = timeout if timeout is not None else toast_seconds(severity)
+        toast = Toast(clean(title), shown, severity, seconds)
+        now = self._clock.now()
+        if severity != "information":
+            self._notifier.log(notices.Notice(toast.title, toast.message, severity), now)
+        if self._notifier.may_show(toast, now):
+            self._notifier.shown(toast, now)
+            self._toast(toast, markup=markup)
+
+    def _toast(self, toast: Toast, *, markup: bool = False) -> None:
         super().notify(
-            message if markup else clean(message, keep_newlines=True),
-            title=clean(title),
-            severity=severity,
-            timeout=timeout,
+            toast.message,
+            title=toast.title,
+            severity=toast.severity,
+            timeout=toast.seconds,
             markup=markup,
         )
 
@@ -139,19 +163,10 @@ class DashboardCore(App[None]):
         self._states[state.batch_id] = state
         self._counts.update(state)
         self._dirty.add(state.batch_id)
-        self._pending_notices.extend(notices.notices_for(before, state))
+        in_import = self._imports.member_of(state.batch_id)
+        self._pending_notices.extend(notices.notices_for(before, state, in_import=in_import))
         if notices.is_new_auth_failure(before, state):
-            sent = state.failure is None or state.failure.http_status is not None
-            self._pending_notices.append(
-                notices.Notice(
-                    "API key refused" if sent else "No API key",
-                    "Checks are stopped. Press k to enter a key, or set REAP_API_KEY."
-                    if sent
-                    else "Nothing is sent without one. Press k to enter a key, or set "
-                    "REAP_API_KEY.",
-                    "error",
-                )
-            )
+            self._pending_notices.append(notices.auth_notice(state))
 
     def _apply_changes(self) -> None:
         """Apply every change recorded since the last flush, in one batch update."""
@@ -168,21 +183,28 @@ class DashboardCore(App[None]):
         self._remember(dirty)
 
     def _tick(self) -> None:
+        self._pending_notices.extend(self._imports.notices())
         with self.batch_update():
             self._rows.tick()
             self._render_header()
             self._render_detail()
 
     def _announce(self) -> None:
-        seen: set[notices.Notice] = set()
-        for notice in self._pending_notices:
-            if notice in seen:
-                continue
-            seen.add(notice)
-            self.notify(notice.message, title=notice.title, severity=notice.severity)
-        if seen and self._config.bell:
-            self.bell()
+        """Tell what happened: every notice to the log, toasts merged per kind and second."""
+        now = self._clock.now()
+        self._notifier.add(self._pending_notices, now)
         self._pending_notices.clear()
+        toasts = self._notifier.due(now)
+        for toast in toasts:
+            self._toast(toast)
+        if toasts and self._config.bell:
+            self.bell()
+
+    @property
+    def cadence(self) -> CadenceConfig:
+        """The cadence in force (the engine's)."""
+        engine = self._engine
+        return engine.cadence if engine is not None else CadenceConfig()
 
     def _remember(self, batch_ids: set[str]) -> None:
         """Note changed (or removed) batches; `_save_states` writes them on its timer."""
@@ -203,6 +225,9 @@ class DashboardCore(App[None]):
 
     def _render_header(self) -> None:
         groups = self._counts.groups()
+        shown = [self._states[b] for b in self._rows.shown_batches if b in self._states]
+        if self._rows.query:
+            groups = shown_counts(shown)
         health = self._engine.health if self._engine is not None else None
         self._banner.show(
             header.header_text(
@@ -212,6 +237,7 @@ class DashboardCore(App[None]):
                 health=health,
                 now=self._clock.now(),
                 width=max(20, self.size.width - 2),
+                totals=shown_totals(shown),
             )
         )
         self._set_terminal_title(counts.terminal_title(groups, self._config.environment))
@@ -226,6 +252,11 @@ class DashboardCore(App[None]):
     def _render_detail(self) -> None:
         body = self._detail_body
         selected = self.table.cursor_key
+        name = name_of_key(selected)
+        self._set_detail_title("Selected import" if name else "Selected batch")
+        if name is not None:
+            self._render_import(name)
+            return
         state = self._states.get(selected) if selected else None
         if state is None:
             self._detail_shown = None
@@ -241,6 +272,31 @@ class DashboardCore(App[None]):
             return  # the same state, settings and times: the detail would render the same
         self._detail_shown = shown
         body.show(render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw))
+
+    def _render_import(self, name: str) -> None:
+        imported = self._imports.imported(name)
+        if imported is None:
+            return
+        now = self._clock.now()
+        numbers = self._imports.numbers(name)
+        self._detail_shown = None  # redrawn at each tick: its ETA and times move
+        members = [self._states[b] for b in self._imports.batch_ids(name)]
+        self._detail_body.show(
+            render_import_pane(
+                imported,
+                numbers,
+                members,
+                rules=self._imports.rules,
+                cadence=self.cadence,
+                now=now,
+                utc=self._utc,
+            )
+        )
+
+    def _set_detail_title(self, title: str) -> None:
+        detail = self.query_one("#detail")
+        if detail.border_title != title:
+            detail.border_title = title
 
     def _arrange(self) -> None:
         self._rows.show(self._sort, reverse=self._reverse)

@@ -89,12 +89,29 @@ def header_text(
     health: EngineHealth | None,
     now: float,
     width: int,
+    totals: Text | None = None,
 ) -> Text:
-    """Two lines: who and where, then how the batches stand; shorter words when narrow."""
+    """Two lines: who and where, then how the batches stand, with the records of the batches
+    shown (`totals`) where they fit; shorter words when narrow."""
     first = _engine_line(environment, key_state, health, now, short=False)
     if first.cell_len > width:
         first = _engine_line(environment, key_state, health, now, short=True)
     second = _counts_line(groups, short=False)
+    if totals is not None and groups:
+        # The records shown, where they fit: after the counts, else after the first line, else
+        # after the counts in shorter words.
+        for place, line in (
+            ("second", second),
+            ("first", first),
+            ("second", _counts_line(groups, short=True)),
+        ):
+            joined = Text.assemble(line, (" · ", "dim"), totals)
+            if joined.cell_len <= width:
+                if place == "first":
+                    first = joined
+                else:
+                    second = joined
+                break
     if second.cell_len > width:
         second = _counts_line(groups, short=True)
     return Text("\n").join([first, second])

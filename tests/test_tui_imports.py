@@ -1,0 +1,269 @@
+"""The dashboard's imports through Pilot, over the stub engine at a fixed clock: one row above
+its batches, folding, the import pane, `R` and `space` on an import, the header's totals of
+what is shown, and notifications per import, merged, never repeated while on screen."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+
+from reap_tui.api.errors import failure_from_response
+from reap_tui.clock import FakeClock
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.imports import ImportRules
+from reap_tui.engine.state import BatchState, Phase
+from reap_tui.sandbox.wire import json_bytes
+from reap_tui.tui.app import DashboardApp, DashboardConfig
+from reap_tui.tui.notification_screen import NotificationLogScreen
+
+from .conftest import START
+from .dashboard_support import detail_text
+from .import_support import (
+    APRIL,
+    LONE,
+    MARCH,
+    april_states,
+    import_app,
+    lone_states,
+    march_states,
+    state,
+    status,
+)
+from .tui_support import stub_app
+
+WIDE = (120, 36)
+NARROW = (80, 24)
+CONFIG = DashboardConfig(environment="sandbox", key_state="••••1234", utc=True)
+
+
+@pytest.fixture
+def toasts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
+    """Every toast Textual was asked to show: (title, message)."""
+    shown: list[tuple[str, str]] = []
+    original = App.notify
+
+    def record(self: App[None], message: str, *, title: str = "", **kwargs: object) -> None:
+        shown.append((title, message))
+        original(self, message, title=title, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(App, "notify", record)
+    yield shown
+
+
+async def settle(pilot: Pilot[None], seconds: float = 0.4) -> None:
+    await pilot.pause(seconds)
+
+
+def header(app: DashboardApp) -> str:
+    return app._banner.render().plain  # type: ignore[union-attr]
+
+
+async def test_each_import_is_one_row_above_its_batches(tmp_path: Path) -> None:
+    app, _ = import_app(tmp_path, config=CONFIG)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        keys = app.table.row_keys
+        assert keys[0] == "import:March" and list(keys[1:13]) == MARCH
+        assert keys[13] == "import:April" and list(keys[14:17]) == APRIL
+        assert set(keys[17:]) == {batch_id for batch_id, _ in LONE}
+        assert app.table.cell_text("import:March", "label") == "▾ March · 12 batches"
+        assert app.table.cell_text("import:March", "status") == "▶ working"
+        assert app.table.cell_text("import:March", "done") == "18,370/58,456"
+        assert app.table.cell_text("import:March", "failed") == "132"
+        assert app.table.cell_text("import:April", "status") == "◷ stalled"
+        assert app.table.cell_text(MARCH[0], "label") == "March 1/12"  # indented under it
+        assert app.table.cell_text(LONE[0][0], "label") == "Partner referrals"
+
+
+async def test_an_import_larger_than_the_screen_starts_folded(tmp_path: Path) -> None:
+    app, _ = import_app(tmp_path, config=CONFIG)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        keys = app.table.row_keys
+        assert keys[0] == "import:March" and keys[1] == "import:April"  # 12 rows do not fit
+        assert list(keys[2:5]) == APRIL
+        assert app.table.cell_text("import:March", "label") == "▸ March · 12 batches"
+
+
+async def test_enter_and_the_arrows_fold_and_open_an_import(tmp_path: Path) -> None:
+    app, _ = import_app(tmp_path, config=CONFIG)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        assert MARCH[0] not in app.table.row_keys
+        await pilot.press("right")
+        assert app.table.row_keys[1] == MARCH[0]
+        await pilot.press("down", "down", "left")  # on one of its batches: fold, select it
+        assert MARCH[0] not in app.table.row_keys
+        assert app.table.cursor_key == "import:March"
+        await pilot.press("right", "right")  # already open: nothing else happens
+        assert app.table.row_keys[1] == MARCH[0]
+
+
+async def test_the_import_pane(tmp_path: Path) -> None:
+    app, _ = import_app(tmp_path, config=CONFIG)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        pane = detail_text(app)
+        assert "Import March ▶ working" in pane
+        assert "18,370 of 58,456 records" in pane
+        assert "Failed 132 records (0.7% of those processed)" in pane
+        assert "Batches 12: 3 in progress, 7 pending, 1 completed, 1 completed with" in pane
+        assert "ETA ~47m, 2025-10-08 12:27:50 UTC" in pane
+        assert f"2 rows 5,002-10,001 {MARCH[1]} ▲ completed, 120 failed" in pane
+        assert f"12 rows 55,002-58,457 {MARCH[11]} ◌ pending, starts ~" in pane
+        assert app.query_one("#detail").border_title == "Selected import"
+
+        app.table.select("import:April")
+        await settle(pilot, 0.2)
+        pane = detail_text(app)
+        assert "Import April ◷ stalled" in pane
+        assert "stalled: no progress for 25 min (stalled after 15 min)" in pane
+        assert "checked every 5 min until you pause them" in pane
+        assert "Finish not foreseeable while nothing moves" in pane
+        assert f"1 April 1/3 {APRIL[0]} ▶ in progress" in pane  # batches added by id, in order
+
+        app.table.select(MARCH[2])
+        await settle(pilot, 0.2)
+        assert app.query_one("#detail").border_title == "Selected batch"
+
+
+async def test_r_and_space_act_on_the_selected_imports_batches(tmp_path: Path) -> None:
+    app, engines = import_app(tmp_path, config=CONFIG)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.table.select("import:April")
+        await pilot.press("R")
+        await pilot.press("space")
+        calls = engines[0].calls
+        assert [c for c in calls if c[0] == "check_now"] == [("check_now", b) for b in APRIL]
+        assert ("check_all",) not in calls
+        assert [c for c in calls if c[0] == "pause"] == [("pause", b) for b in APRIL]
+        app.table.select(LONE[1][0])
+        await pilot.press("R")
+        assert ("check_all",) in engines[0].calls
+
+
+async def test_the_header_counts_what_the_filter_shows(tmp_path: Path) -> None:
+    app, _ = import_app(tmp_path, config=CONFIG)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, 1.2)
+        assert "19,749/63,775 records · 132 failed" in header(app)
+        await pilot.press("slash", *"april", "enter")
+        await settle(pilot, 1.2)
+        assert app.table.row_keys == ("import:April", *APRIL)
+        assert "1,240/5,000 records" in header(app)
+        assert "▶ 1 in progress  ◌ 2 pending" in header(app)
+
+
+def completed(before: BatchState) -> BatchState:
+    assert before.status is not None
+    total = before.status.total_records
+    failed = 10 if before.batch_id == MARCH[6] else before.status.failed_records
+    done = status(before.batch_id, "completed", total, total, failed)
+    return dataclasses.replace(
+        before, phase=Phase.COMPLETED, status=done, next_check_at=None, last_change_at=START + 5
+    )
+
+
+async def test_an_import_is_told_when_it_finishes_not_each_batch(
+    tmp_path: Path, toasts: list[tuple[str, str]]
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    app, engines = import_app(tmp_path, clock=clock, config=CONFIG)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, 1.2)
+        toasts.clear()
+        clock.advance(5)
+        for before in march_states()[2:]:
+            engines[0].publish(completed(before))
+        await settle(pilot, 1.5)
+        assert [t for t in toasts if t[0] in ("Completed", "Completed with failed records")] == []
+        finished = [message for title, message in toasts if title == "Import finished"]
+        assert finished == [
+            "import 'March' finished: 58,314 of 58,456 records, 142 failed",
+        ]
+        assert app.table.cell_text("import:March", "status") == "▲ finished"
+
+
+async def test_a_stall_is_told_in_the_durations_in_force(
+    tmp_path: Path, toasts: list[tuple[str, str]]
+) -> None:
+    speed = 20.0
+    rules = ImportRules.for_cadence(CadenceConfig().scaled(speed), speed)
+    moving = [state(b.batch_id, b.label, "pending", 1_000, changed=-30) for b in april_states()]
+    clock = FakeClock(START, auto_advance=False)
+    config = dataclasses.replace(CONFIG, import_rules=rules)
+    app, _ = import_app(tmp_path, states=moving, clock=clock, config=config)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, 1.2)
+        assert not [t for t in toasts if t[0] == "Import stalled"]
+        clock.advance(20)  # 50 s since the last change: stalled after 45 s at 20x
+        await settle(pilot, 1.5)
+        stalled = [message for title, message in toasts if title == "Import stalled"]
+        assert stalled == [
+            "import 'April' stalled: no progress for 45 s; select its row for what to do"
+        ]
+
+
+async def test_sixty_completions_in_one_second_raise_at_most_two_toasts(
+    tmp_path: Path, toasts: list[tuple[str, str]]
+) -> None:
+    running = [
+        state(f"00000000-0000-4000-8000-{n:012d}", f"Batch {n}", "in_progress", 100, processed=50)
+        for n in range(60)
+    ]
+    clock = FakeClock(START, auto_advance=False)
+    app, engines = stub_app(running, tmp_path / "w.toml", clock, config=CONFIG)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        toasts.clear()
+        for index, before in enumerate(running):
+            clock.advance(1 / 60)
+            assert before.status is not None
+            done = status(before.batch_id, "completed", 100, 100, 3 if index % 20 == 0 else 0)
+            engines[0].publish(dataclasses.replace(before, phase=Phase.COMPLETED, status=done))
+            if index % 15 == 14:
+                await pilot.pause(0.3)  # the flushes, four a second
+        clock.advance(1.0)
+        await settle(pilot, 1.0)
+        assert 1 <= len(toasts) <= 2
+        # "15 batches completed, 1 with failed records: Batch 0, ...", then the other 45
+        assert sum(int(message.split()[0]) for _, message in toasts) == 60
+        assert all(title == "Completed" for title, _ in toasts)
+        await pilot.press("n")
+        assert isinstance(app.screen, NotificationLogScreen)
+        log = [entry.notice for entry in app._notifier.entries]
+        assert len([n for n in log if n.kind == "completed"]) == 60
+
+
+async def test_a_refused_key_then_check_all_is_one_toast(
+    tmp_path: Path, toasts: list[tuple[str, str]]
+) -> None:
+    refused = failure_from_response(
+        401,
+        "application/json",
+        json_bytes({"code": "0000000200", "message": "Invalid Authorization"}),
+        None,
+    )
+    states = lone_states()
+    clock = FakeClock(START, auto_advance=False)
+    app, engines = import_app(tmp_path, clock=clock, config=CONFIG)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        toasts.clear()
+        for _round in range(6):
+            for before in [*states, *march_states()[2:5]]:
+                engines[0].publish(before)
+                engines[0].publish(
+                    dataclasses.replace(before, phase=Phase.AUTH_REQUIRED, failure=refused)
+                )
+            await pilot.press("R")
+            clock.advance(0.5)
+            await settle(pilot, 0.3)
+        assert [title for title, _ in toasts if title == "API key refused"] == ["API key refused"]
