@@ -132,14 +132,18 @@ async def test_the_demo_dashboard_watches_the_import_as_an_import(
 
             await wait_for(pilot, checked, clock=clock, step=0.05)
             await pilot.pause(0.3)
+            # Folded at first (its 12 batches do not fit beside the other ten): → opens it.
+            assert app.table.row_keys[0] == "import:March"
+            assert DEMO_IMPORT_IDS[0] not in app.table.row_keys
+            await pilot.press("right")
             shown = app.table.row_keys
             assert shown[:13] == ("import:March", *DEMO_IMPORT_IDS)  # its row, then its batches
             assert set(shown[13:]) == set(demo_labels())
             assert app.engine.imports["March"].batch_ids == DEMO_IMPORT_IDS
             labels = demo_import_labels()
-            assert [app.table.cell_text(b, "label") for b in DEMO_IMPORT_IDS] == list(
-                labels.values()
-            )
+            assert [app.table.cell_text(b, "label") for b in DEMO_IMPORT_IDS] == [
+                f"│ {label}" for label in labels.values()
+            ]
             assert app.table.cell_text("import:March", "label") == "▾ March · 12 batches"
             cells = {b: app.table.cell_text(b, "status") for b in DEMO_IMPORT_IDS}
             assert cells[DEMO_IMPORT_IDS[0]] == "▶ in progress"

@@ -52,8 +52,7 @@ class BatchActions(DashboardCore):
                 return
         if folded is None:
             folded = not self._imports.collapsed(name)
-        if self._imports.set_collapsed(name, folded):
-            self._rows.rearrange()
+        self._rows.fold(name, folded)
         if folded:
             self.table.select(import_key(name))
 
@@ -270,8 +269,8 @@ class BatchActions(DashboardCore):
 
     def select_batch(self, batch_id: str) -> None:
         name = self._imports.member_of(batch_id)
-        if name is not None and self._imports.set_collapsed(name, False):
-            self._rows.rearrange()
+        if name is not None:
+            self._rows.fold(name, False)
         if not self.table.select(batch_id) and batch_id in self._states:
             self.query_one("#filter", Input).value = ""
             self._rows.query = ""

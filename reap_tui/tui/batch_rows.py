@@ -22,6 +22,7 @@ from reap_tui.tui.columns import Column, Placed
 from reap_tui.tui.import_rows import (
     MEMBER_INDENT,
     ImportRows,
+    import_key,
     name_of_key,
     rows_on_screen_estimate,
 )
@@ -88,7 +89,9 @@ class BatchRows:
         )
         if "label" in keys and self.imports.member_of(batch_id) is not None:
             index = keys.index("label")
-            row[index] = Text(MEMBER_INDENT, end="", no_wrap=True) + row[index]
+            label = Text(end="", no_wrap=True)
+            label.append(MEMBER_INDENT, style="dim")
+            row[index] = label.append_text(row[index])
         return row
 
     def show(self, order: SortOrder, *, reverse: bool) -> None:
@@ -97,6 +100,14 @@ class BatchRows:
         wanted = (state for state in self._states.values() if matches(state, self.query))
         self.shown_batches = ordered_ids(wanted, order, reverse=reverse)
         self.rearrange()
+
+    def fold(self, name: str, folded: bool) -> bool:
+        """Fold or open the import `name`'s row; False if it already was."""
+        if not self.imports.set_collapsed(name, folded):
+            return False
+        self.table.refresh_row(import_key(name))  # its arrow
+        self.rearrange()
+        return True
 
     def rearrange(self) -> None:
         """The rows again, the order of `shown_batches` kept (an import folded or opened)."""

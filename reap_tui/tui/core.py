@@ -19,6 +19,7 @@ from textual.app import App
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
+from textual.widget import Widget
 
 from reap_tui.api.client import ReapClient
 from reap_tui.clock import Clock
@@ -294,8 +295,10 @@ class DashboardCore(App[None]):
         )
 
     def _set_detail_title(self, title: str) -> None:
-        detail = self.query_one("#detail")
-        if detail.border_title != title:
+        # The pane's frame is the body's parent; not queried: the one-second tick may come
+        # while the screen is being torn down.
+        detail = self._detail_body.parent
+        if isinstance(detail, Widget) and detail.border_title != title:
             detail.border_title = title
 
     def _arrange(self) -> None:
@@ -304,7 +307,8 @@ class DashboardCore(App[None]):
     def _update_sort_title(self) -> None:
         direction = " (reversed)" if self._reverse else ""
         query = clean(self._rows.query, limit=40)
-        shown = f" · filter “{query}”: {self.table.row_count} shown" if query else ""
+        count = len(self._rows.shown_batches)
+        shown = f" · filter “{query}”: {count} shown" if query else ""
         # Content, not a str: a str title is parsed as markup, and the query is typed text.
         self.table.border_title = Content(
             f"Batches ({len(self._states)}) · sort: {self._sort.name}{direction}{shown}"

@@ -2,9 +2,11 @@
 a batch row (state, records done of total with a bar, failed, throughput, ETA, finish time).
 
 The imports are the watch list's, for the host the dashboard shows. Their rows come first, each
-followed (unless collapsed) by its batches in upload order; batches outside imports follow in
-the order chosen. An import with more batches than the table shows at once starts collapsed
-(decided once, the first time it is shown). The numbers come from `engine.imports` (one pure
+followed (unless folded) by its batches in upload order; batches outside imports follow in the
+order chosen. An import starts folded when its batches do not fit on screen beside the other
+rows (the imports' rows, the batches outside imports, and the imports opened before it), so the
+first screen shows every import and every other batch; this is decided once per import, the
+first time it is shown. The numbers come from `engine.imports` (one pure
 function over the batches' states), computed at most once per moment per import; a change of
 an import's state is told as a notice ("finished", "stalled", "moving again").
 """
@@ -30,7 +32,7 @@ from reap_tui.tui.notices import Notice, Severity
 
 KEY_PREFIX = "import:"
 """Row keys of imports; batch ids are UUIDs, so no batch's key starts with it."""
-MEMBER_INDENT = "  "
+MEMBER_INDENT = "│ "  # before the label of a batch shown under its import's row
 
 # The row's status words: "finished with failures" reads "▲ finished", as a batch completed
 # with failed records reads "▲ completed" (the Failed column says how many).
@@ -125,22 +127,25 @@ class ImportRows:
         unless collapsed; then the batches of `ordered` outside imports."""
         matching = set(ordered)
         words = query.casefold().split()
-        keys: list[str] = []
+        lone = [b for b in ordered if b not in self._member_of]
+        groups: list[tuple[_View, list[str]]] = []
         for name, view in self._views.items():
             members = self.batch_ids(name)
             named = bool(words) and all(word in name.casefold() for word in words)
             shown = members if named else [b for b in members if b in matching]
-            if not shown:
-                view.members = ()
-                continue
-            if view.collapsed is None:
-                view.collapsed = len(members) > rows_on_screen
             view.members = tuple(shown)
-            keys.append(import_key(name))
+            if shown:
+                groups.append((view, members))
+        room = rows_on_screen - len(lone) - len(groups)
+        keys: list[str] = []
+        for view, members in groups:
+            if view.collapsed is None:
+                view.collapsed = len(members) > room
+            keys.append(import_key(view.imported.name))
             if not view.collapsed:
-                keys.extend(shown)
-        keys.extend(b for b in ordered if b not in self._member_of)
-        return keys
+                keys.extend(view.members)
+                room -= len(view.members)
+        return keys + lone
 
     def shown_members(self, name: str) -> tuple[str, ...]:
         """The batches the import's row stands for as last arranged (the filter's matches)."""
