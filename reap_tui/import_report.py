@@ -124,14 +124,26 @@ def stall_words(numbers: ImportNumbers, rules: ImportRules) -> str:
     return f"no progress for {since} (stalled after {span_words(rules.stall_after)})"
 
 
-def stall_advice(rules: ImportRules, cadence: CadenceConfig) -> str:
+def stall_advice(numbers: ImportNumbers, rules: ImportRules, cadence: CadenceConfig) -> str:
     """What a stalled import means and what to do, in the durations in force."""
-    return (
+    counts = numbers.by_group
+    waiting = counts.pending + counts.in_progress
+    text = (
         f"Reap picks pending batches up every {span_words(rules.pickup_interval)}, so this is "
         "longer than a normal wait: check Reap's status page, and contact Reap support if a "
-        "batch stays pending or stuck. Its batches are still checked every "
-        f"{span_words(cadence.pending_interval)} until you pause them (space on its row)."
+        "batch stays pending or stuck."
     )
+    if waiting:
+        text += (
+            f" Its {waiting} unfinished batch(es) are still checked every "
+            f"{span_words(cadence.pending_interval)} until you pause them (space on its row)."
+        )
+    if counts.stopped:
+        text += (
+            f" {counts.stopped} batch(es) are no longer checked (timed out, paused or stopped):"
+            " R on its row checks them again."
+        )
+    return text
 
 
 def import_json(
@@ -202,7 +214,8 @@ def import_lines(
     if numbers.last_progress_at is not None:
         lines.append(f"  last change {fmt.ago(numbers.last_progress_at, now)}")
     if numbers.stalled:
-        lines.append(f"  STALLED     {stall_words(numbers, rules)}. {stall_advice(rules, cadence)}")
+        advice = stall_advice(numbers, rules, cadence)
+        lines.append(f"  STALLED     {stall_words(numbers, rules)}. {advice}")
     lines.append("  batches in upload order:")
     lines.extend(f"    {row}" for row in rows)
     return lines

@@ -127,7 +127,7 @@ async def test_the_import_pane(tmp_path: Path) -> None:
         pane = detail_text(app)
         assert "Import April ◷ stalled" in pane
         assert "stalled: no progress for 25 min (stalled after 15 min)" in pane
-        assert "checked every 5 min until you pause them" in pane
+        assert "Its 3 unfinished batch(es) are still checked every 5 min until you" in pane
         assert "Finish not foreseeable while nothing moves" in pane
         assert f"1 April 1/3 {APRIL[0]} ▶ in progress" in pane  # batches added by id, in order
 

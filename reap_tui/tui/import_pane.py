@@ -62,7 +62,7 @@ def render_import_pane(
     if numbers.stalled:
         parts.append(
             Panel(
-                Text(stall_advice(rules, cadence)),
+                Text(stall_advice(numbers, rules, cadence)),
                 title=Text(f" stalled: {stall_words(numbers, rules)} ", style="bold"),
                 title_align="left",
                 border_style="yellow",
