@@ -169,8 +169,10 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("a", "watch a batch (paste its id)"),
     ("u", "upload a batch CSV (validated first) and watch it"),
     ("d", "stop watching the selected batch (asks first)"),
-    ("r / R", "check the selected batch / every batch now"),
-    ("space", "pause or resume the selected batch"),
+    ("r / R", "check the selected batch / every batch now (on an import's row: its batches)"),
+    ("space", "pause or resume the selected batch (on an import's row: its batches)"),
+    ("enter → ←", "open or fold an import's row (← on one of its batches folds it)"),
+    ("n", "every notification of this session"),
     ("P", "pause or resume every batch"),
     ("/", "filter by label, id or status (escape clears)"),
     ("s", "next sort order (or click a column header)"),
@@ -192,6 +194,7 @@ STATUS_ROWS: tuple[tuple[str, str], ...] = (
     ("! key needed", "the API key was refused: press k"),
     ("◷ timed out", "not finished after 30 minutes: press r"),
     ("‖ paused", "you paused it: press space"),
+    ("◷ stalled", "an import none of whose batches has moved for a while: select it"),
 )
 
 
