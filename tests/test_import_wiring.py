@@ -2,19 +2,22 @@
 on a fake clock: in the dashboard (at start-up, and for a batch added later) its waiting batches
 get the slow rate, as the sandbox's request log shows; followed headless, a 20-batch import is
 never timed out while it works and no batch is checked twice within 30 s; and the import's
-numbers call it stalled exactly when the engine does."""
+numbers call it stalled exactly when the engine does. `watch ID...` finds the batches' import
+in the watch list too."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import itertools
 import uuid
 from pathlib import Path
 
-from reap_tui.api.client import ReapClient
+from reap_tui.api.client import CheckResult, ReapClient
 from reap_tui.clock import FakeClock
 from reap_tui.commands.dashboard import engine_factory
+from reap_tui.commands.import_commands import import_places
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import Engine
 from reap_tui.engine.import_book import ImportActivity, memberships
@@ -23,6 +26,7 @@ from reap_tui.engine.limiter import Limits
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.state import BatchState, Phase
 from reap_tui.exitcodes import ExitCode
+from reap_tui.headless import watch
 from reap_tui.import_watch import find_import, watch_import
 from reap_tui.sandbox import SandboxServer
 from reap_tui.sandbox.processor import ProcessorConfig, QueuedBatch
@@ -36,6 +40,19 @@ from .tui_support import seeded, wait_for
 
 KEY = "sk-import-wiring-0123456789"
 CADENCE = CadenceConfig()
+
+
+class CountingClient(ReapClient):
+    """Says how many status requests are out, so the fake clock holds still while one is."""
+
+    in_flight = 0
+
+    async def get_batch_status(self, batch_id: str) -> CheckResult:
+        self.in_flight += 1
+        try:
+            return await super().get_batch_status(batch_id)
+        finally:
+            self.in_flight -= 1
 
 
 def ids(prefix: str, count: int) -> list[str]:
@@ -135,10 +152,10 @@ async def test_a_twenty_batch_import_is_followed_to_the_end_headless(tmp_path: P
     with SandboxServer(
         clock, api_key=KEY, batches=queued(batch_ids), processor=processor
     ) as server:
-        client = ReapClient(server.base_url, KEY, clock=clock, connect_retries=0)
+        client = CountingClient(server.base_url, KEY, clock=clock, connect_retries=0)
         watchlist = grouped(tmp_path / "w.toml", clock, client.base_url, "March", batch_ids)
         target = find_import(watchlist, "March", client.base_url, ImportRules())
-        clock.is_idle = lambda: True
+        clock.is_idle = lambda: client.in_flight == 0
         out = io.StringIO()
         code = await asyncio.wait_for(
             watch_import(
@@ -213,3 +230,38 @@ async def test_the_import_numbers_call_it_stalled_when_the_engine_does() -> None
         await client.aclose()
     assert [flip.stalled for flip in flips] == [True]
     assert disagreements == []
+
+
+async def test_watch_by_id_finds_each_batchs_import_in_the_watch_list(tmp_path: Path) -> None:
+    """`watch ID...` of batches the watch list groups into an import: the ones waiting behind
+    the others are checked every 5 minutes, as in the dashboard."""
+    clock = FakeClock(START)
+    batch_ids = ids("by-id", 4)
+    processor = ProcessorConfig(pickup_origin=START, max_in_progress=1)
+    batches = queued(batch_ids, 1_000)
+    with SandboxServer(clock, api_key=KEY, batches=batches, processor=processor) as server:
+        client = CountingClient(server.base_url, KEY, clock=clock, connect_retries=0)
+        grouped(tmp_path / "w.toml", clock, client.base_url, "May", batch_ids)
+        args = argparse.Namespace(watchlist=str(tmp_path / "w.toml"), reset_watchlist=False)
+        places = import_places(args, clock, client.base_url)
+        clock.is_idle = lambda: client.in_flight == 0
+        code = await asyncio.wait_for(
+            watch(
+                batch_ids,
+                client,
+                clock=clock,
+                cadence=CADENCE,
+                limits=Limits(),
+                as_json=True,
+                places=places,
+            ),
+            timeout=120,
+        )
+        await client.aclose()
+    assert code is ExitCode.OK
+    assert [places[b].position for b in batch_ids] == [0, 1, 2, 3]
+    first_done = START + 600 + 1_000 / 7
+    for batch_id in batch_ids[2:]:
+        times = [t for t in requests_of(server, batch_id) if t < first_done]
+        assert len(times) >= 2
+        assert min(b - a for a, b in itertools.pairwise(times)) >= CADENCE.pending_interval - 1e-6

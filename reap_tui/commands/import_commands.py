@@ -11,9 +11,28 @@ from typing import TYPE_CHECKING
 from reap_tui.commands.common import UsageError
 
 if TYPE_CHECKING:
+    from reap_tui.clock import Clock
     from reap_tui.commands.connect import Connection
+    from reap_tui.engine.import_book import ImportMembership
     from reap_tui.engine.state import BatchState
     from reap_tui.import_watch import ImportTarget
+
+
+def import_places(
+    args: argparse.Namespace, clock: Clock, base_url: str
+) -> dict[str, ImportMembership]:
+    """Each batch's place in its import, from the watch list, for `watch BATCH_ID...`: a batch
+    waiting behind others of its import gets the slow rate there too. A watch list that cannot
+    be read is said, and the batches are watched without their imports."""
+    from reap_tui.commands.context import watchlist_from
+    from reap_tui.engine.import_book import memberships
+
+    try:
+        watchlist = watchlist_from(args, clock)
+    except UsageError as error:
+        print(f"reap-tui: {error}; watching without the imports it holds", file=sys.stderr)
+        return {}
+    return memberships(watchlist.imports, base_url)
 
 
 def _target(args: argparse.Namespace, connection: Connection) -> ImportTarget:

@@ -45,10 +45,13 @@ def run(args: argparse.Namespace) -> int:
         from reap_tui.commands.import_commands import import_watch
 
         return import_watch(args, connection)
+    from reap_tui.commands.import_commands import import_places
+
     batch_ids = list(dict.fromkeys(args.batch_ids))
     connection.require_key()
     connection.start_logging(args.log_file)
     clock = SystemClock()
+    places = import_places(args, clock, connection.base_url)
 
     async def main() -> int:
         async with connection.client(clock) as client:
@@ -59,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 cadence=connection.cadence,
                 limits=connection.limits,
                 as_json=args.json,
+                places=places,
             )
 
     return asyncio.run(main())
