@@ -146,10 +146,12 @@ def _chunks(
         pad_edge=False,
         show_header=False,
     )
+    # In a narrow pane the rows (or label) stay whole; the id gives way first, then the state.
+    whole = max((len(c.rows_text) for c in imported.chunks), default=12)
     table.add_column(justify="right", no_wrap=True, style="dim")
-    table.add_column(no_wrap=True)
-    table.add_column(no_wrap=True, overflow="ellipsis")
-    table.add_column(no_wrap=True, overflow="ellipsis")
+    table.add_column(no_wrap=True, min_width=min(whole, 40))
+    table.add_column(no_wrap=True, overflow="ellipsis", min_width=8)
+    table.add_column(no_wrap=True, overflow="ellipsis", min_width=11)
     if from_file:
         for number, chunk in enumerate(imported.chunks, start=1):
             if chunk.batch_id is None:
