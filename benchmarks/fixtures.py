@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.clock import SystemClock
 from reap_tui.engine.snapshots import record_of_snapshot
-from reap_tui.engine.state import BatchState, Phase, Progress
+from reap_tui.engine.state import (
+    HISTORY_LIMIT,
+    RECENT_CHECKS_LIMIT,
+    BatchState,
+    Phase,
+    Progress,
+)
 from reap_tui.sandbox import ScriptedBatch
 from reap_tui.store import Entry, Snapshot, WatchList
 from reap_tui.store.model import Source
@@ -72,12 +81,41 @@ def in_progress_snapshot(now: float) -> Snapshot:
     )
 
 
+def watched_long(record: dict[str, Any], now: float) -> dict[str, Any]:
+    """`record` as after hours of watching: a full progress history (a point every 30 s) and
+    the last recent checks, in the record's column form."""
+    processed = record.get("processedRecords", 0)
+    points = range(HISTORY_LIMIT)
+    checks = range(RECENT_CHECKS_LIMIT)
+    return record | {
+        "firstCheckAt": now - 30 * HISTORY_LIMIT - 60,
+        "checksMade": HISTORY_LIMIT + 15,
+        "history": {
+            "at": [now - 30 * (HISTORY_LIMIT - i) + 0.123456 for i in points],
+            "processed": [processed * (i + 1) // HISTORY_LIMIT for i in points],
+            "failed": [i // 40 for i in points],
+        },
+        "checks": {
+            "at": [now - 30 * (RECENT_CHECKS_LIMIT - i) + 0.123456 for i in checks],
+            "httpStatus": [200 for _ in checks],
+            "outcome": [record.get("status", "in_progress") for _ in checks],
+            "manual": [False for _ in checks],
+        },
+    }
+
+
 def write_watchlist(
-    path: Path, base_url: str, count: int, *, all_final: bool, saved: bool = True
+    path: Path,
+    base_url: str,
+    count: int,
+    *,
+    all_final: bool,
+    saved: bool = True,
+    long_watched: bool = False,
 ) -> None:
     """A watch list of `count` labelled batches on `base_url`; with `saved`, each has a last
     known state in the state database beside it: completed, or (unless `all_final`) one in
-    four still in progress."""
+    four still in progress; `long_watched`, with full histories (`watched_long`)."""
     now = SystemClock().now()
     entries = []
     rows = []
@@ -94,7 +132,10 @@ def write_watchlist(
         )
         running = not all_final and index % 4 == 0
         snapshot = in_progress_snapshot(now) if running else completed_snapshot(now)
-        rows.append(StateRow(batch_id, base_url, snapshot.checked_at, record_of_snapshot(snapshot)))
+        record = record_of_snapshot(snapshot)
+        if long_watched:
+            record = watched_long(record, now)
+        rows.append(StateRow(batch_id, base_url, snapshot.checked_at, record))
     WatchList.open(path, SystemClock()).add_many(entries)
     if saved:
         states = StateDB.open(state_db_path(path), SystemClock())
@@ -130,3 +171,13 @@ def running_state(index: int, processed: int, now: float) -> BatchState:
         last_checked_at=now,
         history=(Progress(now - 45, processed - 300, 0), Progress(now, processed, 0)),
     )
+
+
+def fresh_copy(prepared: Path, folder: Path) -> str:
+    """A copy of a prepared watch list and its state database in a folder of its own."""
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=folder))
+    copy = run / "watchlist.toml"
+    shutil.copyfile(prepared, copy)
+    if state_db_path(prepared).exists():
+        shutil.copyfile(state_db_path(prepared), state_db_path(copy))
+    return str(copy)

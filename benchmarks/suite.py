@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import discipline, memory, terminal
-from benchmarks.fixtures import write_watchlist
+from benchmarks.fixtures import fresh_copy, write_watchlist
 from benchmarks.isolated import run_isolated
 from benchmarks.report import Figure
 from reap_tui.engine.limiter import Limits
@@ -53,12 +53,25 @@ class Context:
     folder: Path
     settings: Settings
 
-    def watchlist(self, count: int, *, all_final: bool, saved: bool = True) -> str:
+    def watchlist(
+        self, count: int, *, all_final: bool, saved: bool = True, long_watched: bool = False
+    ) -> str:
+        """A fresh copy of a prepared watch list (and its state database) for one run, so no
+        run sees what another saved."""
         kind = "final" if all_final else "mixed" if saved else "unsaved"
-        path = self.folder / f"{kind}-{count}.toml"
+        kind += "-long" if long_watched else ""
+        path = self.folder / "prepared" / f"{kind}-{count}.toml"
         if not path.exists():
-            write_watchlist(path, self.server.base_url, count, all_final=all_final, saved=saved)
-        return str(path)
+            path.parent.mkdir(exist_ok=True)
+            write_watchlist(
+                path,
+                self.server.base_url,
+                count,
+                all_final=all_final,
+                saved=saved,
+                long_watched=long_watched,
+            )
+        return fresh_copy(path, self.folder)
 
 
 def progress(message: str) -> None:
@@ -380,7 +393,9 @@ def real_startup(context: Context) -> list[Figure]:
     return terminal.startup(
         context.server,
         context.folder,
-        lambda count: context.watchlist(count, all_final=False),
+        lambda count, long_watched: context.watchlist(
+            count, all_final=False, long_watched=long_watched
+        ),
         context.settings.sizes,
         context.settings.terminal,
     )

@@ -104,6 +104,8 @@ class FakeClock:
             # them iterations, not only time, before calling the loop idle.
             for _ in range(_WAKE_HOPS):
                 await asyncio.sleep(0)
+            if _callbacks_ready(asyncio.get_running_loop()):
+                continue  # e.g. a task that just sent its answer on and has yet to go to sleep
             if self.is_idle is not None and not self.is_idle():
                 continue
             with self._lock:
@@ -113,3 +115,11 @@ class FakeClock:
                     return
                 self._now = max(self._now, self._sleepers[0][0])
             self._wake_due()
+
+
+def _callbacks_ready(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether some code is about to run in this loop iteration or the next. CPython's event
+    loop keeps them in `_ready`; where it is not there (another loop), only the hops above and
+    `is_idle` say the loop is busy."""
+    ready = getattr(loop, "_ready", None)
+    return bool(ready)

@@ -1,8 +1,12 @@
 """The process exit codes, documented in the README and stable across releases."""
 
-from enum import IntEnum
+from __future__ import annotations
 
-from reap_tui.api.errors import FailureKind
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reap_tui.api.errors import FailureKind
 
 
 class ExitCode(IntEnum):
@@ -21,6 +25,8 @@ class ExitCode(IntEnum):
 
 
 def exit_code_for_failure(kind: FailureKind) -> ExitCode:
+    from reap_tui.api.errors import FailureKind
+
     if kind is FailureKind.AUTH:
         return ExitCode.AUTH_FAILED
     if kind is FailureKind.NOT_FOUND:

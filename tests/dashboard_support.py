@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
-from textual.widgets import Static
 
 from reap_tui.api.client import ReapClient, Timeouts
 from reap_tui.apikey import ApiKey
@@ -19,6 +18,7 @@ from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.limiter import Limits
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig
+from reap_tui.tui.detail_body import DetailBody
 from reap_tui.tui.header import NO_KEY
 
 from .tui_support import seeded
@@ -56,5 +56,5 @@ def detail_text(app: DashboardApp) -> str:
     """The detail pane as plain text, wide enough that no phrase is wrapped, with each run of
     spaces (column padding) read as one."""
     console = Console(width=240, record=True, file=io.StringIO())
-    console.print(app.query_one("#detail-body", Static).content)
+    console.print(app.query_one("#detail-body", DetailBody).content)
     return "\n".join(" ".join(line.split()) for line in console.export_text().splitlines())

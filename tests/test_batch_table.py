@@ -366,7 +366,9 @@ async def test_in_the_dashboard_a_change_costs_the_rows_it_changes_on_screen(
         await pilot.pause(0.5)
         table = app.table
         on_screen = table.visible_keys
-        assert table.rows_rendered == len(on_screen)
+        # Each row on screen drawn as saved, then (the engine starts after the first screen)
+        # once more if the engine's first state of it differs: no other row is drawn.
+        assert len(on_screen) <= table.rows_rendered <= 2 * len(on_screen)
 
         def publish(index: int, processed: int) -> None:
             state = states[index]

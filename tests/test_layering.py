@@ -12,6 +12,10 @@ import pytest
     "module",
     [
         "reap_tui.api.client",
+        "reap_tui.api.http",
+        "reap_tui.api.durations",
+        "reap_tui.engine.packed",
+        "reap_tui.gcpause",
         "reap_tui.engine.cadence",
         "reap_tui.engine.engine",
         "reap_tui.engine.import_book",
@@ -61,3 +65,45 @@ def test_core_modules_load_no_textual(module: str) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def loaded_by(statement: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after `statement`."""
+    probe = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(done.stdout.split())
+
+
+def under(modules: set[str], *packages: str) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
+
+def test_the_command_line_loads_no_client_screen_or_sandbox() -> None:
+    """Every sub-command is registered, none of their heavy modules is loaded: `validate` or
+    `add` pays for neither httpx nor Textual."""
+    loaded = loaded_by("import reap_tui.cli; reap_tui.cli.build_parser()")
+    assert under(loaded, "httpx", "textual", "reap_tui.sandbox", "reap_tui.api.client") == []
+
+
+def test_the_dashboard_draws_without_httpx_the_sandbox_the_upload_screen_or_the_palette() -> None:
+    """What the dashboard loads before its first screen: a client that has sent nothing has not
+    imported httpx; the sandbox is for --demo; the upload screen and the palette's provider
+    load when first opened."""
+    loaded = loaded_by(
+        "import reap_tui.cli, reap_tui.commands.dashboard; "
+        "from reap_tui.api.client import ReapClient; from reap_tui.clock import SystemClock; "
+        "ReapClient('http://127.0.0.1:9', 'sk-x', clock=SystemClock())"
+    )
+    assert "reap_tui.tui.app" in loaded
+    assert (
+        under(
+            loaded,
+            "httpx",
+            "reap_tui.sandbox",
+            "reap_tui.tui.upload_screen",
+            "reap_tui.tui.palette",
+        )
+        == []
+    )

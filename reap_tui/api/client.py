@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Generator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from reap_tui import __version__
+from reap_tui.api.durations import DEFAULT_REQUEST_DEADLINE, DEFAULT_UPLOAD_TIMEOUT
 from reap_tui.api.errors import (
     ApiFailure,
     FailureKind,
@@ -29,17 +26,24 @@ from reap_tui.clock import Clock
 from reap_tui.logs import protect_in_logs
 from reap_tui.text import clean
 
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "DEFAULT_REQUEST_DEADLINE",
+    "DEFAULT_UPLOAD_TIMEOUT",
+    "CheckResult",
+    "ReapClient",
+    "Timeouts",
+    "UploadResult",
+]
+
 log = logging.getLogger("reap_tui.api")
 
 BATCH_PATH = "/entity/kyc/import/batch"
 DEFAULT_AUTH_HEADER = "x-reap-api-key"
 # Reap's answers are well under a kilobyte; anything far larger is not one.
 MAX_RESPONSE_BODY = 1024 * 1024
-# Seconds to wait for the upload's answer (a 10 MB body on a slow link, then Reap's parsing).
-DEFAULT_UPLOAD_TIMEOUT = 120.0
-# Seconds a status request may take in all: the timeouts above are per step, and a server
-# that sends a byte every few seconds never trips them.
-DEFAULT_REQUEST_DEADLINE = 30.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class Timeouts:
     pool: float = 10.0
 
     def as_httpx(self) -> httpx.Timeout:
+        import httpx
+
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
@@ -72,7 +78,10 @@ class CheckResult:
 
 
 class ReapClient:
-    """Holds the API key privately: it goes into one request header and nowhere else."""
+    """Holds the API key privately: it goes into one request header and nowhere else.
+
+    Cheap to make: httpx is imported and the connection pool built when the first request is
+    sent (a dashboard draws its first screen before that)."""
 
     def __init__(
         self,
@@ -93,22 +102,13 @@ class ReapClient:
             protect_in_logs(api_key)
         self._auth_header = auth_header
         self._clock = clock
-        timeouts = timeouts or Timeouts()
-        self._upload_timeout = httpx.Timeout(upload_timeout, connect=timeouts.connect)
+        self._timeouts = timeouts or Timeouts()
+        self._transport = transport
+        self._connect_retries = connect_retries
         self._upload_deadline = upload_timeout
         self._request_deadline = request_deadline
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers={
-                "Accept": "application/json",
-                "Accept-Version": "v1.0",
-                "User-Agent": f"reap-tui/{__version__}",
-            },
-            timeout=timeouts.as_httpx(),
-            follow_redirects=False,
-            transport=transport or httpx.AsyncHTTPTransport(retries=connect_retries),
-            auth=_KeyHeader(self),
-        )
+        self._pool: httpx.AsyncClient | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         key_state = "set" if self._api_key else "none"
@@ -141,7 +141,25 @@ class ReapClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        self._closed = True
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._pool is None:
+            if self._closed:
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            from reap_tui.api.http import open_http_client
+
+            self._pool = open_http_client(
+                self.base_url,
+                timeout=self._timeouts.as_httpx(),
+                transport=self._transport,
+                connect_retries=self._connect_retries,
+                sign=self._sign,
+            )
+        return self._pool
 
     async def get_batch_status(self, batch_id: str) -> CheckResult:
         """Raises InvalidBatchId (before any request) for an id that is not a UUID."""
@@ -177,13 +195,15 @@ class ReapClient:
         self, filename: str, data: bytes, *, idempotency_key: str, provider: str = "sumsub"
     ) -> UploadResult:
         """POST the CSV as multipart field `file`; any 2xx with a batch id is success."""
+        import httpx
+
         begun = time.perf_counter()
         answer = await self._request(
             "POST",
             BATCH_PATH,
             files={"file": (filename, data, "text/csv")},
             headers={"X-Provider": provider, "Idempotency-Key": idempotency_key},
-            timeout=self._upload_timeout,
+            timeout=httpx.Timeout(self._upload_deadline, connect=self._timeouts.connect),
             deadline=self._upload_deadline,
         )
         receipt: UploadReceipt | None = None
@@ -218,8 +238,11 @@ class ReapClient:
             )
 
     async def _exchange(self, method: str, path: str, **options: Any) -> _Answer | ApiFailure:
+        http = self._http  # imports httpx on the first request
+        import httpx
+
         try:
-            async with self._http.stream(method, path, **options) as response:
+            async with http.stream(method, path, **options) as response:
                 content_type = response.headers.get("content-type")
                 body = bytearray()
                 async for chunk in response.aiter_bytes():
@@ -250,20 +273,6 @@ class ReapClient:
             return malformed_failure(None, None, b"", _describe_transport(error))
 
 
-class _KeyHeader(httpx.Auth):
-    """Adds the key as the last step before sending, so no caller's variable ever holds it."""
-
-    def __init__(self, client: ReapClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return "_KeyHeader()"
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        self._client._sign(request)
-        yield request
-
-
 @dataclass(frozen=True)
 class _Answer:
     http_status: int
@@ -280,7 +289,7 @@ class _Answer:
         return malformed_failure(self.http_status, self.content_type, self.body, detail)
 
 
-def _describe_transport(error: httpx.HTTPError) -> str:
+def _describe_transport(error: Exception) -> str:
     """The failure in words, without the request and its headers."""
     text = str(error) or type(error).__name__
     return f"{type(error).__name__}: {text}"

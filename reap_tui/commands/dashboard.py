@@ -1,5 +1,9 @@
 """`reap-tui` (no sub-command): the dashboard on the saved watch list, or `--demo` on the
-built-in sandbox. Here settings become a client, an engine factory and the app."""
+built-in sandbox. Here settings become a client, an engine factory and the app.
+
+The sandbox and the demo are imported only for `--demo`: the dashboard on a watch list does
+not pay for them before its first screen.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
@@ -25,23 +30,13 @@ from reap_tui.engine.limiter import Limits
 from reap_tui.engine.state import BatchState
 from reap_tui.exitcodes import ExitCode
 from reap_tui.logs import start_logging
-from reap_tui.sandbox import SandboxServer
-from reap_tui.sandbox.demo import (
-    DEMO_IMPORT_IDS,
-    DEMO_IMPORT_NAME,
-    DEMO_MISSING_ID,
-    DEMO_SPEED,
-    demo_batches,
-    demo_import,
-    demo_import_labels,
-    demo_labels,
-    demo_processor,
-)
-from reap_tui.store import Entry, WatchList
-from reap_tui.store.imports import Import, ImportChunk, ImportSource
-from reap_tui.store.model import Source
+from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig, EngineFactory
 from reap_tui.tui.header import NO_KEY
+
+if TYPE_CHECKING:
+    from reap_tui.sandbox import SandboxServer
+    from reap_tui.store.imports import Import
 
 DEMO_ENVIRONMENT = "demo"
 
@@ -111,6 +106,10 @@ def demo_watchlist(
 ) -> WatchList:
     """A fresh list holding every demo batch, and one the server has never heard of; with
     `with_import`, then the demo import's batches in upload order, as the import they are."""
+    from reap_tui.sandbox.demo import DEMO_MISSING_ID, demo_import_labels, demo_labels
+    from reap_tui.store import Entry
+    from reap_tui.store.model import Source
+
     watchlist = WatchList.open(path, clock)
     for batch_id, label in demo_labels().items():
         watchlist.add(batch_id, environment=DEMO_ENVIRONMENT, base_url=base_url, label=label)
@@ -129,6 +128,9 @@ def demo_watchlist(
 def demo_import_plan(base_url: str, now: float) -> Import:
     """The demo import as `upload --import` would have saved it: a CSV split into chunks of
     5,000 rows (spreadsheet rows: the header is row 1), each with its batch."""
+    from reap_tui.sandbox.demo import DEMO_IMPORT_IDS, DEMO_IMPORT_NAME, demo_import
+    from reap_tui.store.imports import Import, ImportChunk, ImportSource
+
     rows = [batch.total_records for batch in demo_import(now)]
     chunks = []
     first = 2
@@ -165,6 +167,8 @@ def demo_app(
 ) -> DashboardApp:
     """The dashboard on a started sandbox: its own key, its speed, no user settings needed; the
     demo import is watched too when the sandbox serves it."""
+    from reap_tui.sandbox.demo import DEMO_IMPORT_IDS
+
     settings = settings or Settings()
     cadence = CadenceConfig().scaled(server.speed)
     rules = ImportRules.for_cadence(cadence, server.speed)
@@ -184,6 +188,9 @@ def demo_app(
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from reap_tui.sandbox import SandboxServer
+    from reap_tui.sandbox.demo import DEMO_SPEED, demo_batches, demo_import, demo_processor
+
     if args.env or args.base_url:
         raise UsageError("--demo uses the built-in sandbox; drop --env / --base-url")
     speed = args.speed if args.speed is not None else DEMO_SPEED

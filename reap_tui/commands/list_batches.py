@@ -113,9 +113,10 @@ def last_known_of(
 
     row = saved.get(entry.batch_id)
     if row is not None and row.base_url == entry.base_url:
-        snapshot = last_known(row.record)
+        record = row.record
+        snapshot = last_known(record)
         if snapshot is not None:
-            return snapshot, saved_state(entry.batch_id, row.record)
+            return snapshot, saved_state(entry.batch_id, record)
     return None if entry.snapshot is None else (entry.snapshot, None)
 
 

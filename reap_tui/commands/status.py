@@ -5,7 +5,6 @@ import's numbers printed."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from reap_tui.commands.connect import connection_from
 
     if (args.batch_id is None) == (args.import_name is None):

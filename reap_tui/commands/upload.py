@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from reap_tui.api.client import DEFAULT_UPLOAD_TIMEOUT
+from reap_tui.api.durations import DEFAULT_UPLOAD_TIMEOUT
 from reap_tui.commands.common import add_global_options
 
 if TYPE_CHECKING:

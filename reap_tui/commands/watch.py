@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from reap_tui.commands.common import UsageError, add_global_options, batch_id_argument
@@ -34,6 +33,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from reap_tui.clock import SystemClock
     from reap_tui.commands.connect import connection_from
     from reap_tui.headless import watch

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reap_tui.clock import Clock
-from reap_tui.engine.snapshots import initial_state, record_of, record_of_snapshot
+from reap_tui.engine.snapshots import initial_state, record_of, record_of_snapshot, same_record
 from reap_tui.engine.state import BatchState
 from reap_tui.store import Entry, WatchList, WatchListError
 from reap_tui.store.statedb import (
@@ -100,6 +100,9 @@ class SavedStates:
             if state is None:
                 forget.append(batch_id)
                 continue
+            initial = self._initial.get(batch_id)
+            if initial is not None and same_record(state, initial):
+                continue  # as restored: nothing new to write
             record = record_of(state)
             encoded = _encoded(batch_id, record)
             if encoded is None:
@@ -155,16 +158,18 @@ class SavedStates:
         if not old or not self.db.available:
             return
         moved: list[SavedRow] = []
+        rows: list[StateRow] = []
         for entry in old:
             if entry.snapshot is not None and not self._holds(entry):
                 record = record_of_snapshot(entry.snapshot)
-                digest = record_digest(encode_record(record))  # a snapshot is always JSON
+                text = encode_record(record)  # a snapshot is always JSON
                 checked_at = entry.snapshot.checked_at
+                digest = record_digest(text)
                 moved.append(
-                    SavedRow(entry.batch_id, entry.base_url, checked_at, record, 0.0, 0, digest)
+                    SavedRow(entry.batch_id, entry.base_url, checked_at, text, 0.0, 0, digest)
                 )
+                rows.append(StateRow(entry.batch_id, entry.base_url, checked_at, record, text))
         if moved:
-            rows = [StateRow(m.batch_id, m.base_url, m.checked_at, m.record) for m in moved]
             outcome = self.db.save(rows)
             self._note_problem()
             if outcome is SaveOutcome.NOT_SAVED:

@@ -29,6 +29,9 @@ it here (see `_CLOCK_TIMES` for the simple case).
 from __future__ import annotations
 
 import dataclasses
+import sys
+from array import array
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
@@ -42,6 +45,7 @@ from reap_tui.engine.json_reader import (
     finite_all,
     typed,
 )
+from reap_tui.engine.packed import Packed
 from reap_tui.engine.state import (
     HISTORY_LIMIT,
     RECENT_CHECKS_LIMIT,
@@ -137,6 +141,30 @@ def record_of(state: BatchState) -> dict[str, Any]:
             "manual": [c.manual for c in checks],
         }
     return record
+
+
+# The fields of a BatchState that `record_of` reads: keep the two in step.
+_RECORDED = (
+    "phase",
+    "status",
+    "failure",
+    "last_checked_at",
+    "checks_made",
+    "stop_reason",
+    "history",
+    "recent_checks",
+    *_CLOCK_TIMES.values(),
+)
+
+
+def same_record(state: BatchState, other: BatchState) -> bool:
+    """Whether `record_of` gives the same record for both, told without making either (cheap
+    when, as for a state the engine republished, the fields hold the same objects)."""
+    for name in _RECORDED:
+        mine, theirs = getattr(state, name), getattr(other, name)
+        if mine is not theirs and mine != theirs:
+            return False
+    return True
 
 
 def record_of_snapshot(snapshot: Snapshot) -> dict[str, Any]:
@@ -305,16 +333,20 @@ def _failure(reader: Reader) -> ApiFailure:
     )
 
 
-def _history(table: dict[str, Any] | None) -> tuple[Progress, ...]:
+def _history(table: dict[str, Any] | None) -> Sequence[Progress]:
     if table is None:
         return ()
     at, processed, failed = columns(table, ("at", "processed", "failed"), HISTORY_LIMIT)
     typed(processed, (int,))
     typed(failed, (int,))
-    return tuple(map(Progress, finite_all(at), processed, failed))
+    try:
+        counts = array("q", processed), array("q", failed)
+    except OverflowError:
+        raise Unreadable from None
+    return Packed(Progress, (array("d", finite_all(at)), *counts))
 
 
-def _checks(table: dict[str, Any] | None) -> tuple[CheckRecord, ...]:
+def _checks(table: dict[str, Any] | None) -> Sequence[CheckRecord]:
     if table is None:
         return ()
     names = ("at", "httpStatus", "outcome", "manual")
@@ -326,4 +358,7 @@ def _checks(table: dict[str, Any] | None) -> tuple[CheckRecord, ...]:
         raise Unreadable
     if any(len(text) > TEXT_LIMIT for text in outcome):
         raise Unreadable
-    return tuple(map(CheckRecord, finite_all(at), http_status, outcome, manual))
+    # Outcomes repeat ("in_progress", one failure's headline): one copy of each text.
+    texts = tuple(map(sys.intern, outcome))
+    times = array("d", finite_all(at))
+    return Packed(CheckRecord, (times, tuple(http_status), texts, tuple(manual)))

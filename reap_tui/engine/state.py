@@ -5,6 +5,7 @@ The dashboard and the headless printer render these; they never look inside a po
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,8 +67,9 @@ class BatchState:
     first_check_at: float | None = None
     last_checked_at: float | None = None
     uploaded_at: float | None = None
-    history: tuple[Progress, ...] = ()
-    recent_checks: tuple[CheckRecord, ...] = ()
+    # Tuples, or (restored from the state database) `packed.Packed` sequences.
+    history: Sequence[Progress] = ()
+    recent_checks: Sequence[CheckRecord] = ()
     stop_reason: str = ""
     checking: bool = False
     """A request for this batch has its slot and is out (one waiting its turn is not)."""
@@ -97,11 +99,18 @@ class BatchState:
     @property
     def throughput(self) -> float | None:
         """Records processed per second over the recent history, or None before two points."""
-        if len(self.history) < 2:
+        history = self.history
+        if len(history) < 2:
             return None
-        latest = self.history[-1]
-        window = [p for p in self.history if latest.at - p.at <= THROUGHPUT_WINDOW]
-        first = window[0] if len(window) >= 2 else self.history[-2]
+        latest = history[-1]
+        # Points are in check order: the window is read back from the end, so only its few
+        # points are read (a restored history makes each point it reads).
+        first = history[-2]
+        for index in range(len(history) - 2, -1, -1):
+            point = history[index]
+            if latest.at - point.at > THROUGHPUT_WINDOW:
+                break
+            first = point
         elapsed = latest.at - first.at
         if elapsed <= 0:
             return None

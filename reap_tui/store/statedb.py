@@ -98,10 +98,17 @@ class SavedRow:
     batch_id: str
     base_url: str
     checked_at: float | None
-    record: dict[str, Any]
+    text: str
     written_at: float
     generation: int
     digest: bytes
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        """The record, decoded at each call (None if the text is not a JSON object): rows are
+        read together, their records one at a time, so at 10,000 batches the decoded records
+        (several times their text) are never all in memory at once."""
+        return json_object(self.text)
 
 
 def encode_record(record: Mapping[str, Any]) -> str:
@@ -165,7 +172,8 @@ class StateDB:
 
     def read(self, since: int = 0) -> dict[str, SavedRow]:
         """The rows written by saves after generation `since` (all rows by default), as one
-        consistent view; rows whose record is not a JSON object are skipped."""
+        consistent view; rows whose record is not text of a JSON object are skipped (one that
+        only begins like one is found out, and read as None, when its record is decoded)."""
         connection = self._follow()
         if connection is None:
             return {}
@@ -181,15 +189,19 @@ class StateDB:
         self.generation = generation
         rows: dict[str, SavedRow] = {}
         for batch_id, base_url, checked_at, written_at, row_generation, text in found:
-            record = json_object(text)
-            if record is None or not isinstance(batch_id, str) or not isinstance(base_url, str):
+            if (
+                not isinstance(text, str)
+                or not text.startswith("{")
+                or not isinstance(batch_id, str)
+                or not isinstance(base_url, str)
+            ):
                 log.info("state database %s: an unreadable row was skipped", self.path)
                 continue
             rows[batch_id] = SavedRow(
                 batch_id,
                 base_url,
                 number_or_none(checked_at),
-                record,
+                text,
                 number_or_none(written_at) or 0.0,
                 row_generation if type(row_generation) is int else 0,
                 record_digest(text),

@@ -5,6 +5,7 @@ and says what happened. The state they act on and the drawing are `core.Dashboar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -20,9 +21,10 @@ from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.import_rows import import_key, name_of_key
 from reap_tui.tui.notification_screen import NotificationLogScreen
 from reap_tui.tui.ordering import next_sort
-from reap_tui.tui.palette import PaletteAction
 from reap_tui.tui.screens import AddBatchScreen, AddRequest, ApiKeyScreen, ConfirmScreen, HelpScreen
-from reap_tui.tui.upload_screen import UploadScreen, UploadTarget
+
+if TYPE_CHECKING:
+    from reap_tui.tui.palette import PaletteAction
 
 
 class BatchActions(DashboardCore):
@@ -104,6 +106,8 @@ class BatchActions(DashboardCore):
         self.notify(f"Watching {notices.name_of(self._states[batch_id])}.")
 
     def action_upload(self) -> None:
+        from reap_tui.tui.upload_screen import UploadScreen, UploadTarget  # on first use
+
         target = UploadTarget(
             self._client, self._watchlist, self._config.environment, self._clock, self._uploaded
         )
@@ -279,6 +283,8 @@ class BatchActions(DashboardCore):
         self.table.focus()
 
     def palette_actions(self) -> list[PaletteAction]:
+        from reap_tui.tui.palette import PaletteAction
+
         return [
             PaletteAction("Add a batch", "watch a batch by its id", self.action_add),
             PaletteAction("Upload a batch CSV", "u", self.action_upload),

@@ -11,12 +11,13 @@ from typing import ClassVar
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Container, VerticalScroll
 from textual.widgets import Footer
 
-from reap_tui.engine.imports import ImportRules
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.saved_states import SavedStates
+from reap_tui.gcpause import long_lived
 from reap_tui.tui.actions import BatchActions
 from reap_tui.tui.batch_rows import GroupedTable
 from reap_tui.tui.batch_table import BatchTable
@@ -29,9 +30,15 @@ from reap_tui.tui.core import (
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import COLUMN_ORDERS
-from reap_tui.tui.palette import DashboardCommands
 
 __all__ = ["DashboardApp", "DashboardConfig", "EngineFactory"]
+
+
+def _dashboard_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens."""
+    from reap_tui.tui.palette import DashboardCommands
+
+    return DashboardCommands
 
 
 class DashboardApp(BatchActions):
@@ -40,7 +47,7 @@ class DashboardApp(BatchActions):
     # The detail pane beside the table only where the table keeps the columns it has at 120
     # columns (with the pane below): from 170 the table is still 120 wide.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (170, "-wide")]  # noqa: RUF012
-    COMMANDS = App.COMMANDS | {DashboardCommands}
+    COMMANDS = App.COMMANDS | {_dashboard_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add"),
         Binding("u", "upload", "Upload"),
@@ -73,28 +80,7 @@ class DashboardApp(BatchActions):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self._engine = self._engine_factory(self._on_state)
-        if self._config.import_rules is None:
-            self._imports.rules = ImportRules.for_cadence(self.engine.cadence)
-        self._imports.set_imports(self._watchlist.imports, self._client.base_url)
-        saved = SavedStates.open(self._watchlist, self._clock, self._client.base_url)
-        self._saved_states = saved
-        skipped = 0
-        for entry in self._watchlist.entries:
-            if entry.base_url != self._client.base_url:
-                skipped += 1
-                continue
-            self.engine.watch(
-                WatchTarget(
-                    batch_id=entry.batch_id,
-                    client=self._client,
-                    label=entry.label,
-                    uploaded_at=entry.uploaded_at,
-                    initial=saved.initial_state(entry),
-                    in_import=self._imports.membership(entry.batch_id),
-                )
-            )
-        self._pending_notices.clear()  # restoring the list is not news
+        skipped = self._restore()
         self._arrange()
         self._render_header()
         self._render_detail()
@@ -114,6 +100,37 @@ class DashboardApp(BatchActions):
             )
         if self._key_state == NO_KEY:
             self.notify("No API key: press k to enter one for this session.", severity="warning")
+        self.call_after_refresh(self._start_engine)
+
+    # -- start-up ------------------------------------------------------------------------------
+
+    def _restore(self) -> int:
+        """Show every watched batch of this environment as last saved; nothing is sent yet.
+        Returns how many watched batches belong to another environment."""
+        base_url = self._client.base_url
+        self._imports.set_imports(self._watchlist.imports, base_url)
+        with long_lived():
+            saved = SavedStates.open(self._watchlist, self._clock, base_url)
+            self._saved_states = saved
+            skipped = 0
+            for entry in self._watchlist.entries:
+                if entry.base_url != base_url:
+                    skipped += 1
+                    continue
+                state = saved.initial_state(entry)
+                self._states[entry.batch_id] = state
+                self._counts.update(state)
+                self._to_watch.append(
+                    WatchTarget(
+                        batch_id=entry.batch_id,
+                        client=self._client,
+                        label=entry.label,
+                        uploaded_at=entry.uploaded_at,
+                        initial=state,
+                        in_import=self._imports.membership(entry.batch_id),
+                    )
+                )
+        return skipped
 
     def on_resize(self) -> None:
         self._render_header()

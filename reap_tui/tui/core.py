@@ -26,6 +26,7 @@ from reap_tui.clock import Clock
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import Engine
 from reap_tui.engine.imports import ImportRules
+from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.saved_states import SavedStates
 from reap_tui.engine.state import BatchState
 from reap_tui.store import WatchList, WatchListError
@@ -58,8 +59,8 @@ class DashboardConfig:
     utc: bool = False
     bell: bool = False
     import_rules: ImportRules | None = None
-    """The import rules in force (`ImportRules.for_cadence`); None: the documented ones, with
-    the engine's stall threshold."""
+    """The import rules in force (`ImportRules.for_cadence` of the cadence and speed in force);
+    None: the documented ones."""
 
 
 class DashboardCore(App[None]):
@@ -79,7 +80,8 @@ class DashboardCore(App[None]):
         self._clock = clock
         self._client = client
         self._engine_factory = engine_factory
-        self._engine: Engine | None = None
+        self._engine: Engine | None = None  # made once the saved states are on screen
+        self._to_watch: list[WatchTarget] = []  # what it watches from the start
         self._watchlist = watchlist
         self._config = config
         self._key_state = config.key_state
@@ -154,8 +156,30 @@ class DashboardCore(App[None]):
 
     @property
     def engine(self) -> Engine:
-        assert self._engine is not None, "the engine starts when the app mounts"
+        """The engine, started now if a key press needs it before the first screen is up."""
+        if self._engine is None:
+            self._start_engine()
+        assert self._engine is not None, "no engine once shutdown has begun"
         return self._engine
+
+    def _start_engine(self) -> None:
+        """Start checking the batches restored at mount: called once they are on screen (or
+        when a key needs the engine sooner), never once shutdown has begun."""
+        if self._shut_down:
+            return
+        if self._engine is None:
+            self._engine = self._engine_factory(self._on_state)
+        targets, self._to_watch = self._to_watch, []
+        if not targets:
+            return
+        for target in targets:
+            self._engine.watch(target)
+        self._pending_notices.clear()  # restoring the list is not news
+        # What the engine decided at once ("needs key" without one), in the order it makes: the
+        # rows are sorted once more, as they were when the engine started before the screen.
+        self._apply_changes()
+        self._arrange()
+        self._render_header()
 
     # -- state from the engine ----------------------------------------------------------------
 
@@ -179,7 +203,8 @@ class DashboardCore(App[None]):
             # The header (counts, requests) follows on the one-second tick: redrawn at every
             # flush it would be a frame of its own four times a second.
             self._rows.apply_changes(dirty)
-            if self.table.cursor_key in dirty or self.table.cursor_key is None:
+            selected = self.table.cursor_key
+            if selected is None or selected in dirty or selected in self._imports.keys_of(dirty):
                 self._render_detail()
         self._remember(dirty)
 

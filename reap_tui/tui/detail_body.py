@@ -1,24 +1,69 @@
-"""The detail pane's body: a `Static` that asks for a layout pass only when its height changes.
+"""The detail pane's body, drawn line by line: an update redraws only the lines that changed.
 
-A layout pass re-arranges and repaints the whole screen (~20-80 ms with a large table); the
-pane is offered new content every second (its relative times), which almost never changes how
-many lines it takes.
+The pane is offered new content every second (its relative times and countdowns). Rendered
+once per change into lines, compared with the lines on screen, it costs one render and a
+repaint of the changed lines (usually one); a layout pass, which re-arranges and repaints the
+whole screen, happens only when the number of lines changes.
 """
 
 from __future__ import annotations
 
 from rich.console import RenderableType
-from textual.widgets import Static
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 
-class DetailBody(Static):
-    _height = -1
+class DetailBody(Widget):
+    DEFAULT_CSS = """
+    DetailBody { height: auto; width: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._renderable: RenderableType = Text("")
+        self._lines: list[Strip] = []
+        self._width = -1
+
+    @property
+    def content(self) -> RenderableType:
+        """What the pane shows (to print it elsewhere at another width)."""
+        return self._renderable
 
     def show(self, renderable: RenderableType) -> None:
+        self._renderable = renderable
+        if self._width < 0:
+            self.refresh(layout=True)
+            return
+        before = self._lines
+        self._lines = self._render_at(self._width)
+        if len(before) != len(self._lines):
+            self.refresh(layout=True)
+            return
+        for y, (old, new) in enumerate(zip(before, self._lines, strict=True)):
+            if old != new:
+                self.refresh(Region(0, y, self._width, 1))
+
+    def _render_at(self, width: int) -> list[Strip]:
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        lines = console.render_lines(self._renderable, options, pad=True)
+        return [Strip(Segment.simplify(line), width) for line in lines]
+
+    def _lines_for(self, width: int) -> list[Strip]:
+        if width != self._width:
+            self._width = width
+            self._lines = self._render_at(width)
+        return self._lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines_for(width))
+
+    def render_line(self, y: int) -> Strip:
         width = self.content_region.width
-        height = -1
-        if width > 0:
-            options = self.app.console.options.update_width(width)
-            height = len(self.app.console.render_lines(renderable, options, pad=False))
-        self.update(renderable, layout=height < 0 or height != self._height)
-        self._height = height
+        lines = self._lines_for(width)
+        if y >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        return lines[y].apply_style(self.rich_style)

@@ -89,8 +89,8 @@ def _fields(state: BatchState, now: float, utc: bool) -> Table:
             "Queue wait",
             _value(
                 f"{fmt.duration(state.queue_wait)}   processing "
-                f"{fmt.duration(state.processing_time(now))}   total "
-                f"{fmt.duration(state.total_time(now))}"
+                f"{_elapsed(state, state.processing_time(now))}   total "
+                f"{_elapsed(state, state.total_time(now))}"
             ),
         )
     grid.add_row("Last check", _value(fmt.absolute(state.last_checked_at, utc=utc)))
@@ -175,6 +175,17 @@ def failure_panel(failure: ApiFailure, *, show_raw: bool) -> Panel:
     )
 
 
+def _elapsed(state: BatchState, seconds: float | None) -> str:
+    """A time still running reads in steps of ten seconds, then whole minutes (`40s`, `12m`),
+    so the pane does not change every second; once the batch has completed, exactly
+    (`12m 05s`)."""
+    if seconds is None:
+        return fmt.NONE
+    if state.status is not None and state.status.completed_at is not None:
+        return fmt.duration(seconds)
+    return fmt.coarse_duration(seconds - seconds % 10 if seconds < 60 else seconds)
+
+
 def time_texts(state: BatchState, now: float) -> tuple[str, ...]:
     """Every text of the detail that changes with `now` alone (see `_fields`): while these and
     the state are the same, the detail renders the same, and the one-second tick can skip it."""
@@ -187,8 +198,8 @@ def time_texts(state: BatchState, now: float) -> tuple[str, ...]:
     return (
         fmt.next_check(state, now),
         fmt.eta(state.eta(now)),
-        fmt.duration(state.processing_time(now)),
-        fmt.duration(state.total_time(now)),
+        _elapsed(state, state.processing_time(now)),
+        _elapsed(state, state.total_time(now)),
         *(fmt.ago(moment, now) for moment in moments if moment is not None),
     )
 

@@ -1,0 +1,25 @@
+"""Making many long-lived objects at once without Python's cyclic garbage collector walking them.
+
+Measured at 10,000 restored batches with full histories: 0.15-0.2 s of the 2.4 s to the first
+frame (each automatic collection walks everything made so far, none of it garbage yet)."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def long_lived() -> Iterator[None]:
+    """No automatic collection inside; then every object alive is frozen (left out of later
+    collections: what is made here lives as long as the program or is freed by reference
+    counting, as immutable states and their histories are)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
