@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -18,6 +18,7 @@ from reap_tui.api.ids import short_id
 from reap_tui.clock import Clock, to_datetime
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import Engine
+from reap_tui.engine.import_book import ImportMembership
 from reap_tui.engine.limiter import Limits
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.state import BatchState, Phase
@@ -138,8 +139,10 @@ async def watch(
     limits: Limits,
     as_json: bool,
     labels: dict[str, str] | None = None,
+    places: Mapping[str, ImportMembership] | None = None,
 ) -> ExitCode:
-    """Poll every batch until each is final; the exit code is the worst of theirs.
+    """Poll every batch until each is final; the exit code is the worst of theirs. `places`:
+    the batches' places in their imports (the cadence inside an import applies).
 
     BrokenPipeError when the output's reader goes away first: polling stops at once.
     """
@@ -147,7 +150,9 @@ async def watch(
     engine = Engine(clock=clock, on_state=printer, cadence=cadence, limits=limits)
     try:
         for batch_id in batch_ids:
-            engine.watch(WatchTarget(batch_id, client, label=(labels or {}).get(batch_id, "")))
+            label = (labels or {}).get(batch_id, "")
+            place = (places or {}).get(batch_id)
+            engine.watch(WatchTarget(batch_id, client, label=label, in_import=place))
         await _until_final_or_closed(engine, printer)
         return max((exit_code_for(state) for state in engine.states.values()), default=ExitCode.OK)
     finally:
