@@ -382,3 +382,28 @@ async def test_every_watched_batch_of_an_import_is_watched_with_its_place(tmp_pa
         places = {t.batch_id: t.in_import for t in engines[0].targets}
         assert [places[b] for b in may] == [ImportMembership("May", n) for n in range(3)]
         assert app.table.row_keys[0] == "import:May"
+
+
+async def test_a_keys_answer_is_seen_beside_the_news_never_below_it(tmp_path: Path) -> None:
+    """Two toasts of news on screen, then `R`: its answer takes the oldest one's place, so the
+    rack never holds more than it shows."""
+    clock = FakeClock(START, auto_advance=False)
+    app, engines = import_app(tmp_path, clock=clock, config=CONFIG)
+    (referrals, _), (payroll, _) = LONE
+    lone = {state.batch_id: state for state in lone_states()}
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        app.clear_notifications()
+        running = lone[payroll]
+        engines[0].publish(
+            dataclasses.replace(running, phase=Phase.FAILED, status=status(payroll, "failed", 300))
+        )
+        engines[0].publish(dataclasses.replace(lone[referrals], phase=Phase.NOT_FOUND))
+        clock.advance(1.0)
+        await settle(pilot)
+        assert [n.title for n in app._notifications] == ["Batch failed", "Batch not found"]
+        app.table.select(payroll)
+        await pilot.press("R")
+        titles = [(n.title, n.message) for n in app._notifications]
+        assert len(titles) == 2
+        assert titles[-1] == ("", "Checking all 17 batches now.")

@@ -41,7 +41,7 @@ from reap_tui.tui.detail_render import render_detail, time_texts
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.import_pane import render_import_pane
 from reap_tui.tui.import_rows import ImportRows, name_of_key
-from reap_tui.tui.notifications import Notifier, Toast, toast_seconds
+from reap_tui.tui.notifications import MOST_ON_SCREEN, Notifier, Toast, toast_seconds
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
 from reap_tui.tui.totals import shown_counts, shown_totals
 from reap_tui.tui.view_memory import View, ViewMemory
@@ -162,6 +162,12 @@ class DashboardCore(App[None]):
             self._toast(toast, markup=markup)
 
     def _toast(self, toast: Toast, *, markup: bool = False) -> None:
+        """Show `toast`, the oldest on screen making room for it: never more than the rack
+        shows at once (a key's answer would otherwise land out of sight below the others)."""
+        on_screen = list(self._notifications)  # oldest first
+        for old in on_screen[: max(0, len(on_screen) - MOST_ON_SCREEN + 1)]:
+            self._unnotify(old, refresh=False)
+            self._notifier.gone(old.title, old.message)
         super().notify(
             toast.message,
             title=toast.title,

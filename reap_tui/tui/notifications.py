@@ -5,7 +5,8 @@
   1 with failed records").
 - At most `most_on_screen` toasts on screen: news that would make more waits (and merges)
   until one has gone, and more kinds due at once than there is room for make one summary
-  toast. Toasts sit over the detail pane, whose height at 80x24 holds two.
+  toast. Toasts sit over the detail pane, whose height at 80x24 holds two. (A toast made
+  outside, such as a key's answer, is shown at once: the oldest on screen gives way.)
 - A toast never repeats one still on screen (the same title and message within its timeout):
   a refused key then `R` gives one "API key refused", not six.
 - Every notice goes to the log (`entries`), toast or not, newest last, at most `log_limit`.
@@ -146,6 +147,11 @@ class Notifier:
         """`toast` is on screen from `now` (also for toasts made outside, such as a key's
         answer): the same one is not shown again before it has gone."""
         self._on_screen[(toast.title, toast.message)] = now + toast.seconds
+
+    def gone(self, title: str, message: str) -> None:
+        """The toast of `title` and `message` left the screen before its time (a newer one
+        took its place): it may be shown again, and its room is free."""
+        self._on_screen.pop((title, message), None)
 
     def may_show(self, toast: Toast, now: float) -> bool:
         """False while the same toast is still on screen."""
