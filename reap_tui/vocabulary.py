@@ -150,11 +150,11 @@ CONDITIONS: tuple[Condition, ...] = (
 
 IMPORT_WORKING = _c(
     "import_working", "▶", "working", Tone.ACTIVE, Block.WORKING,
-    "its batches are processed, or wait their turn at Reap",
+    "its batches are processed or wait their turn",
 )  # fmt: skip
 IMPORT_STALLED = _c(
     "import_stalled", "▷", "stalled", Tone.WARN, Block.PERSON,
-    "no batch of it has changed for {stall}: select its row", "stuck",
+    "no batch changed for {stall}: select its row", "stuck",
 )  # fmt: skip
 IMPORT_FAILED = _c(
     "import_failed", "✗", "failed", Tone.BAD, Block.PERSON,

@@ -407,3 +407,18 @@ async def test_a_keys_answer_is_seen_beside_the_news_never_below_it(tmp_path: Pa
         titles = [(n.title, n.message) for n in app._notifications]
         assert len(titles) == 2
         assert titles[-1] == ("", "Checking all 17 batches now.")
+
+
+async def test_only_a_persons_folding_is_kept_the_fit_is_decided_again(tmp_path: Path) -> None:
+    """Folded at 80x24 because it did not fit, March opens at the next start at 120x36."""
+    clock = FakeClock(START, auto_advance=False)
+    app, _ = import_app(tmp_path, clock=clock, config=CONFIG)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        assert app.table.row_keys[:2] == ("import:March", "import:April")
+        await pilot.press("q")
+
+    again, _ = stub_app(all_states(), tmp_path / "w.toml", clock, config=CONFIG)
+    async with again.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert list(again.table.row_keys[:13]) == ["import:March", *MARCH]

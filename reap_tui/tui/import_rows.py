@@ -87,8 +87,10 @@ class ImportRows:
         self._member_of: dict[str, str] = {}
         self._places: dict[str, ImportMembership] = {}
         # Each import's folding once decided (by the fit, by a key, or by the saved view), by
-        # name; kept across environments, saved with the view.
+        # name, kept across environments; those a person chose (by a key, or in the saved view)
+        # are saved with the view, the fit's are decided again at the next start.
         self._folded: dict[str, bool] = {}
+        self._chosen: set[str] = set()
         self._names: set[str] = set()  # every import of the watch list, of any host
         self.state_changed = False
         """An import's state changed at the last `notices` (the filter may name it)."""
@@ -185,24 +187,33 @@ class ImportRows:
         return self._folded.get(name, False)
 
     def set_collapsed(self, name: str, collapsed: bool) -> bool:
-        """True if that changed anything."""
-        if name not in self._views or self._folded.get(name) == collapsed:
+        """A person folds or opens the import `name`; True if that changed anything."""
+        if name not in self._views:
+            return False
+        self._chosen.add(name)
+        if self._folded.get(name) == collapsed:
             return False
         self._folded[name] = collapsed
         return True
 
     def folding(self) -> tuple[list[str], list[str]]:
-        """The imports of the watch list folded, and those opened, as decided so far (sorted):
-        what the saved view keeps."""
-        known = sorted((n, folded) for n, folded in self._folded.items() if n in self._names)
+        """The imports of the watch list a person folded, and those opened (sorted): what the
+        saved view keeps."""
+        known = sorted(
+            (name, self._folded[name])
+            for name in self._chosen & self._names
+            if name in self._folded
+        )
         return [n for n, folded in known if folded], [n for n, folded in known if not folded]
 
     def restore_folding(self, collapsed: Iterable[str], opened: Iterable[str]) -> None:
         """The folding a saved view kept; an import named in neither is decided by the fit."""
         for name in opened:
             self._folded[name] = False
+            self._chosen.add(name)
         for name in collapsed:
             self._folded[name] = True
+            self._chosen.add(name)
 
     # -- numbers and notices ---------------------------------------------------------------
 
