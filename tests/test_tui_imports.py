@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.app import App
 from textual.pilot import Pilot
 
+from reap_tui import vocabulary
 from reap_tui.api.errors import failure_from_response
 from reap_tui.clock import FakeClock
 from reap_tui.engine.cadence import CadenceConfig
@@ -24,6 +26,7 @@ from reap_tui.store import Entry, WatchList
 from reap_tui.store.imports import Import
 from reap_tui.store.model import Source
 from reap_tui.tui.app import DashboardApp, DashboardConfig
+from reap_tui.tui.header import header_text
 from reap_tui.tui.notification_screen import NotificationLogScreen
 
 from .conftest import START
@@ -422,3 +425,26 @@ async def test_only_a_persons_folding_is_kept_the_fit_is_decided_again(tmp_path:
     async with again.run_test(size=WIDE) as pilot:
         await settle(pilot)
         assert list(again.table.row_keys[:13]) == ["import:March", *MARCH]
+
+
+def test_the_totals_take_the_room_left_and_never_other_words() -> None:
+    """After the counts when they fit, else on the first line, else after the counts drawn
+    tighter; no line wider than the screen, and the states always in the vocabulary's words."""
+    groups = [(vocabulary.WITH_FAILURES, 1), (vocabulary.IN_PROGRESS, 5), (vocabulary.PENDING, 9)]
+    totals = Text("19,749/63,775 records · 132 failed")
+    for width, line in ((120, 1), (78, 0), (60, 1)):
+        text = header_text(
+            environment="sandbox",
+            key_state="••••1234",
+            groups=groups,
+            health=None,
+            now=START,
+            width=width,
+            totals=totals,
+        )
+        lines = text.plain.split("\n")
+        assert all(len(each) <= width for each in lines), width
+        assert lines[line].endswith(" · 19,749/63,775 records · 132 failed"), width
+        assert "with failures" in lines[1], "the most urgent state keeps its name"
+        assert all(condition.icon in lines[1] for condition, _ in groups)
+        assert "running" not in text.plain and "done" not in text.plain
