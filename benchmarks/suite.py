@@ -292,6 +292,43 @@ def cadence_quality(context: Context) -> list[Figure]:
     return figures
 
 
+def large_import(context: Context) -> list[Figure]:
+    """A 20-batch import on the processor model: quick in every mode (the fake clock runs its
+    four hours in seconds)."""
+    batches = 20
+    progress(f"large import, {batches} batches of 5,000 rows on the processor model")
+    result = run_isolated("benchmarks.large_import:measure", batches=batches)
+    requests, fixed = result["requests"], result["fixed_45_requests"]
+    figures = [
+        Figure(
+            "large import",
+            batches,
+            f"requests over the import ({result['hours']:.1f} simulated h)",
+            requests,
+            "requests",
+            fixed,
+            "every batch every 45 s",
+            "<= 0.4x",
+            requests <= 0.4 * fixed,
+        )
+    ]
+    for mark, error in result["eta_errors"].items():
+        figures.append(
+            Figure(
+                "large import",
+                batches,
+                f"ETA error at {float(mark):.0%} of the records done",
+                float("nan") if error is None else abs(error) * 100,
+                "% of the time left",
+                None,
+                "",
+                "within 10%",
+                error is not None and abs(error) <= 0.10,
+            )
+        )
+    return figures
+
+
 def request_discipline(context: Context) -> list[Figure]:
     count = context.settings.discipline_size
     progress(f"request discipline, {count} batches from start-up")
@@ -381,6 +418,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Context], list[Figure]]], ...] = (
     ("refresh", refresh),
     ("memory", memory_use),
     ("cadence", cadence_quality),
+    ("import", large_import),
     ("discipline", request_discipline),
     ("terminal", real_terminal),
     ("nokey", no_key),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,6 +21,7 @@ from reap_tui.api.ids import short_id
 from reap_tui.clock import Clock, to_datetime
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import Engine
+from reap_tui.engine.import_book import ImportMembership
 from reap_tui.engine.limiter import Limits
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.state import BatchState, Phase
@@ -144,9 +145,11 @@ async def watch(
     limits: Limits,
     as_json: bool,
     labels: dict[str, str] | None = None,
+    places: Mapping[str, ImportMembership] | None = None,
     watchlist_path: Path | None = None,
 ) -> ExitCode:
-    """Poll every batch until each is final; the exit code is the worst of theirs. With
+    """Poll every batch until each is final; the exit code is the worst of theirs. `places`:
+    the batches' places in their imports (the cadence inside an import applies). With
     `watchlist_path`, a batch of that list a dashboard already polls is followed from what
     it saves instead (`WatchSharing`).
 
@@ -158,7 +161,9 @@ async def watch(
     looking: asyncio.Task[None] | None = None
     try:
         for batch_id in batch_ids:
-            engine.watch(WatchTarget(batch_id, client, label=(labels or {}).get(batch_id, "")))
+            label = (labels or {}).get(batch_id, "")
+            place = (places or {}).get(batch_id)
+            engine.watch(WatchTarget(batch_id, client, label=label, in_import=place))
         if watchlist_path is not None:
             sharing = WatchSharing(watchlist_path, engine, batch_ids, client.base_url)
             sharing.start()

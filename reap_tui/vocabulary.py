@@ -4,17 +4,21 @@ the words the filter understands for it.
 The table, the header (at every width), the filter, the detail pane, the help screen, the
 toasts and the headless printer all name a state from here, so a word seen in one place finds
 the same batches in another. `condition_of` decides a batch's state from its `BatchState` and
-the `Rules` in force (stall thresholds, the polling window, the failure-rate colours), which
-come from the settings and `--speed`. Pure: no clock is read, no Textual is imported.
+the `Rules` in force (stall thresholds, the polling window, the failure-rate colours, the
+import rules), which come from the settings and `--speed`. An import's state (working,
+stalled, finished, with failures, failed) is named here too (`import_condition`); a word shared
+with a batch state (`stalled`, `failed`, `with failures`) finds both in the filter. Pure: no
+clock is read, no Textual is imported.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from reap_tui.api.errors import ApiFailure, FailureKind
 from reap_tui.api.models import StatusKind
+from reap_tui.engine.imports import ImportRules, ImportState
 from reap_tui.engine.state import BatchState, Phase
 
 
@@ -48,7 +52,8 @@ class Condition:
     tone: Tone
     block: Block
     meaning: str
-    """What it means and what to do; `{window}` is the polling window in force."""
+    """What it means and what to do; `{window}` is the polling window in force, `{stall}` the
+    time without progress after which an import is stalled."""
     aliases: tuple[str, ...] = ()
     """Other words the filter takes for this state."""
 
@@ -143,6 +148,36 @@ CONDITIONS: tuple[Condition, ...] = (
 )
 """Every state, in the order the header lists them and the attention sort ranks them."""
 
+IMPORT_WORKING = _c(
+    "import_working", "▶", "working", Tone.ACTIVE, Block.WORKING,
+    "its batches are processed or wait their turn",
+)  # fmt: skip
+IMPORT_STALLED = _c(
+    "import_stalled", "▷", "stalled", Tone.WARN, Block.PERSON,
+    "no batch changed for {stall}: select its row", "stuck",
+)  # fmt: skip
+IMPORT_FAILED = _c(
+    "import_failed", "✗", "failed", Tone.BAD, Block.PERSON,
+    "it ended with a batch failed or not found",
+)  # fmt: skip
+IMPORT_WITH_FAILURES = _c(
+    "import_with_failures", "▲", "with failures", Tone.WARN, Block.PERSON,
+    "finished, but some records failed", "failures", "finished with failures",
+)  # fmt: skip
+IMPORT_FINISHED = _c(
+    "import_finished", "✓", "finished", Tone.GOOD, Block.FINISHED,
+    "every batch completed, no record failed",
+)  # fmt: skip
+
+IMPORT_CONDITIONS: dict[ImportState, Condition] = {
+    ImportState.STALLED: IMPORT_STALLED,
+    ImportState.FAILED: IMPORT_FAILED,
+    ImportState.FINISHED_WITH_FAILURES: IMPORT_WITH_FAILURES,
+    ImportState.WORKING: IMPORT_WORKING,
+    ImportState.FINISHED: IMPORT_FINISHED,
+}
+"""An import's states, in the order the help lists them."""
+
 RANK = {condition.key: rank for rank, condition in enumerate(CONDITIONS)}
 STATE_WIDTH = max(len(condition.label) for condition in CONDITIONS if condition is not UNKNOWN)
 """The widest state as a table shows it (an unknown status shows the server's word, cut)."""
@@ -163,6 +198,8 @@ class Rules:
     """...above this, amber; at or below it, not coloured."""
     window: float = 1800.0
     """The polling window in force: checks stop after this long without a change."""
+    imports: ImportRules = field(default_factory=ImportRules)
+    """An import's thresholds (stalled after, Reap's pickup interval and rate) in force."""
 
 
 def condition_of(state: BatchState, rules: Rules = Rules()) -> Condition:
@@ -244,7 +281,14 @@ def window_text(seconds: float) -> str:
 
 
 def meaning(condition: Condition, rules: Rules = Rules()) -> str:
-    return condition.meaning.format(window=window_text(rules.window))
+    return condition.meaning.format(
+        window=window_text(rules.window), stall=window_text(rules.imports.stall_after)
+    )
+
+
+def import_condition(state: ImportState) -> Condition:
+    """An import's state as the vocabulary names it."""
+    return IMPORT_CONDITIONS[state]
 
 
 def shown_words(state: BatchState, condition: Condition) -> str:
@@ -281,7 +325,8 @@ def what_to_do(state: BatchState, failure: ApiFailure) -> str:
 
 def parse_query(query: str) -> tuple[frozenset[str], tuple[str, ...]]:
     """A filter query as (state keys named in it, the other words). State names are matched
-    whole, longest first (`not found`, `with failures`), case-insensitively."""
+    whole, longest first (`not found`, `with failures`), case-insensitively; a word that names
+    a batch state and an import state (`stalled`) names both."""
     words = query.casefold().split()
     named: set[str] = set()
     rest: list[str] = []
@@ -292,25 +337,29 @@ def parse_query(query: str) -> tuple[frozenset[str], tuple[str, ...]]:
             rest.append(words[index])
             index += 1
         else:
-            key, length = match
-            named.add(key)
+            keys, length = match
+            named.update(keys)
             index += length
     return frozenset(named), tuple(rest)
 
 
-_PHRASES: dict[tuple[str, ...], str] = {
-    tuple(word.split()): condition.key
-    for condition in CONDITIONS
-    for word in condition.filter_words
-}
+def _phrases() -> dict[tuple[str, ...], frozenset[str]]:
+    found: dict[tuple[str, ...], set[str]] = {}
+    for condition in (*CONDITIONS, *IMPORT_CONDITIONS.values()):
+        for word in condition.filter_words:
+            found.setdefault(tuple(word.split()), set()).add(condition.key)
+    return {phrase: frozenset(keys) for phrase, keys in found.items()}
+
+
+_PHRASES = _phrases()
 _LONGEST = max(len(phrase) for phrase in _PHRASES)
 
 
-def _longest_state_at(words: list[str], index: int) -> tuple[str, int] | None:
+def _longest_state_at(words: list[str], index: int) -> tuple[frozenset[str], int] | None:
     for length in range(min(_LONGEST, len(words) - index), 0, -1):
-        key = _PHRASES.get(tuple(words[index : index + length]))
-        if key is not None:
-            return key, length
+        keys = _PHRASES.get(tuple(words[index : index + length]))
+        if keys is not None:
+            return keys, length
     return None
 
 

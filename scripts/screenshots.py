@@ -20,8 +20,9 @@ from textual.pilot import Pilot
 from reap_tui.clock import FakeClock
 from reap_tui.commands.dashboard import demo_app
 from reap_tui.sandbox import SandboxServer
-from reap_tui.sandbox.demo import FLAPPING_ID, demo_batches
+from reap_tui.sandbox.demo import FLAPPING_ID, demo_batches, demo_import, demo_processor
 from reap_tui.tui.app import DashboardApp
+from reap_tui.tui.import_rows import import_key
 
 START = 1_759_923_600.0  # 2025-10-08 11:40:00 UTC
 SPEED = 20.0
@@ -42,21 +43,29 @@ async def shoot(
     size: tuple[int, int],
     select: str | None = None,
     keys: tuple[str, ...] = (),
+    *,
     until_error: bool = False,
+    with_import: str | None = None,
+    seconds: float = 12.0,
 ) -> Path:
     """`until_error`: go on until the selected batch's last check failed (the demo's flapping
-    batch fails every other check), so its error panel is in the picture."""
+    batch fails every other check), so its error panel is in the picture. With `with_import`
+    (its name), the demo's import is served and watched, and its row selected and opened."""
     clock = FakeClock(START, auto_advance=False)
-    server = SandboxServer(clock, speed=SPEED, batches=demo_batches(START, SPEED))
+    batches = [*demo_batches(START, SPEED), *(demo_import(START, SPEED) if with_import else [])]
+    server = SandboxServer(clock, speed=SPEED, batches=batches, processor=demo_processor(START))
     with server, tempfile.TemporaryDirectory() as folder:
         app: DashboardApp = demo_app(
             clock, server, Path(folder) / "watchlist.toml", rng=random.Random(5)
         )
         async with app.run_test(size=size) as pilot:
-            await run_for(pilot, clock, 12.0)
+            await run_for(pilot, clock, seconds)
             while until_error and select and app.engine.states[select].failure is None:
                 await run_for(pilot, clock, 0.5)
             app.clear_notifications()
+            if with_import:
+                app.table.select(import_key(with_import))
+                await pilot.press("right")  # open: its batches under it
             if select:
                 app.select_batch(select)
             for key in keys:
@@ -75,6 +84,8 @@ async def main() -> int:
         await shoot("add-dialog", (120, 36), keys=("a", *"784d4045-c900-4050-aad6")),
         await shoot("narrow", (80, 24), select=FLAPPING_ID),
         await shoot("columns", (120, 36), keys=("C", "down", "down", "space")),
+        await shoot("import", (120, 36), with_import="March", seconds=30.0),
+        await shoot("import-narrow", (80, 24), with_import="March", seconds=30.0),
     ]
     for path in made:
         print(path)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start `reap-tui --demo` in tmux as a user would, at 80x24 and 120x36, press keys, and check
-# what the captured screen shows. Exits non-zero if a check failed; always kills its own tmux
+# Start `reap-tui --demo` in tmux as a user would, at 80x24, 120x36 and 200x50, press keys, and
+# check what the captured screen shows. Exits non-zero if a check failed; always kills its own tmux
 # session.
 set -euo pipefail
 
@@ -30,8 +30,8 @@ expect() {
     return 1
 }
 
-# Every row of the table with counts (a batch Reap answered) shows a relative time ("… ago" or
-# "just now") under the "Updated" header.
+# Every batch row of the table with counts (a batch Reap answered) shows a relative time ("… ago"
+# or "just now") under the "Updated" header.
 updated_in_every_checked_row() {
     if screen | "$python" -c '
 import sys
@@ -43,7 +43,9 @@ rows = []
 for line in lines[header + 1 :]:
     if line.startswith("╰"):
         break
-    if "▌" in line:  # a toast covers part of this row
+    if "▌" in line[done_end:]:  # a toast covers part of this row (a bar has "▌" too, before)
+        continue
+    if line[2:4] in ("▸ ", "▾ "):  # an import: "—" until one of its batches has changed
         continue
     done = line[done_end - 13 : done_end]
     if any(char.isdigit() for char in done):  # counts shown: Reap answered
@@ -59,6 +61,34 @@ sys.exit(0 if ok else 1)
     return 1
 }
 
+# No toast covers a table column: each toast line (its left edge, "▌") lies outside the table's
+# box (below it when the pane is under the table, to its right when the pane is beside it).
+toasts_cover_no_table_column() {
+    if screen | "$python" -c '
+import sys
+lines = sys.stdin.read().splitlines()
+top = next(i for i, line in enumerate(lines) if "Batches (" in line)
+left = lines[top].index("╭")
+right = lines[top].index("╮", left)
+bottom = next(i for i in range(top + 1, len(lines)) if lines[i][left : left + 1] == "╰")
+# A toast is found by its text; its left edge ("▌") is the same column on each of its lines
+# (a progress bar has the same glyph, so it is not looked for alone).
+edges = [line.index("▌ " + text) for line in lines for text in ("Checking all", "Batch id") if "▌ " + text in line]
+if not edges:
+    sys.exit(1)
+edge = edges[0]
+rows = [i for i, line in enumerate(lines) if line[edge : edge + 1] == "▌"]
+covered = [i for i in rows if top <= i <= bottom and left <= edge <= right]
+sys.exit(1 if covered else 0)
+'; then
+        return 0
+    fi
+    echo "FAIL ($size): no toast, or a toast over the table" >&2
+    screen >&2
+    failures=$((failures + 1))
+    return 1
+}
+
 refuse() {
     if screen | grep -qF -- "$1"; then
         echo "FAIL ($size): should not see: $1" >&2
@@ -66,7 +96,7 @@ refuse() {
     fi
 }
 
-for size in 80x24 120x36; do
+for size in 80x24 120x36 200x50; do
     cols="${size%x*}" rows="${size#*x}"
     tmux new-session -d -s "$session" -x "$cols" -y "$rows" \
         "cd '$here' && TERM=xterm-256color '$python' -m reap_tui --demo; echo EXITED-\$?; sleep 30"
@@ -74,6 +104,22 @@ for size in 80x24 120x36; do
     expect "✗ failed" || true
     expect "not found" || true
     expect "Batches (22)" || true
+    # The demo import is one row above its batches, folded where they do not fit beside the
+    # others, open where they do.
+    expect "Selected import" || true
+    if ((rows >= 50)); then
+        expect "▾ March · 12 batches" || true
+        send Left
+        expect "▸ March · 12 batches" || true
+        send Right
+    else
+        expect "▸ March · 12 batches" || true
+        send Right
+        expect "▾ March · 12 batches" || true
+        send Left
+    fi
+    send Down  # the batch under the import's row
+    expect "Selected batch" || true
     # Nothing cut off: the footer's last binding is still on screen.
     expect "Quit" || true
     if ((cols >= 120)); then
@@ -93,9 +139,22 @@ for size in 80x24 120x36; do
     refuse "Traceback"
     refuse "running"
 
+    # Two toasts at once (checking all, then the copied id) sit where they cover no column.
+    send "R"
+    send "c"
+    expect "Batch id" 5 || true
+    toasts_cover_no_table_column || true
+
     send "/"
     send -l "referrals"
     expect "filter “referrals”: 1 shown" || true
+    send Escape
+    expect "Batches (22) · sort: attention" || true
+
+    # An import's name shows it with its batches.
+    send "/"
+    send -l "march"
+    expect "filter “march”: 13 shown" || true
     send Escape
     expect "Batches (22) · sort: attention" || true
 
@@ -106,6 +165,11 @@ for size in 80x24 120x36; do
     expect "filter “completed”" || true
     send Escape
     expect "Batches (22) · sort: attention" || true
+
+    # Every notification so far, on a screen of its own.
+    send "n"
+    expect "Notifications (" || true
+    send Escape
 
     send "a"
     expect "Watch a batch" || true
@@ -136,4 +200,4 @@ if ((failures)); then
     echo "tmux smoke: $failures check(s) failed" >&2
     exit 1
 fi
-echo "tmux smoke: all checks passed at 80x24 and 120x36"
+echo "tmux smoke: all checks passed at 80x24, 120x36 and 200x50"

@@ -116,7 +116,7 @@ def test_the_demo_import_is_exported_in_upload_order(tmp_path: Path, clock: Fake
     assert [entry.label for entry in watchlist.entries][-12:] == list(labels.values())
 
 
-async def test_the_demo_dashboard_watches_the_import_when_the_sandbox_serves_it(
+async def test_the_demo_dashboard_watches_the_import_as_an_import(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     now = clock.now()
@@ -132,12 +132,19 @@ async def test_the_demo_dashboard_watches_the_import_when_the_sandbox_serves_it(
 
             await wait_for(pilot, checked, clock=clock, step=0.05)
             await pilot.pause(0.3)
+            # Folded at first (its 12 batches do not fit beside the other ten): → opens it.
+            assert app.table.row_keys[0] == "import:March"
+            assert DEMO_IMPORT_IDS[0] not in app.table.row_keys
+            await pilot.press("right")
             shown = app.table.row_keys
-            assert set(DEMO_IMPORT_IDS) | set(demo_labels()) == set(shown)
+            assert shown[:13] == ("import:March", *DEMO_IMPORT_IDS)  # its row, then its batches
+            assert set(shown[13:]) == set(demo_labels())
+            assert app.engine.imports["March"].batch_ids == DEMO_IMPORT_IDS
             labels = demo_import_labels()
-            assert [app.table.cell_text(b, "label") for b in DEMO_IMPORT_IDS] == list(
-                labels.values()
-            )
+            assert [app.table.cell_text(b, "label") for b in DEMO_IMPORT_IDS] == [
+                f"│ {label}" for label in labels.values()
+            ]
+            assert app.table.cell_text("import:March", "label") == "▾ March · 12 batches"
             cells = {b: app.table.cell_text(b, "status") for b in DEMO_IMPORT_IDS}
             assert cells[DEMO_IMPORT_IDS[0]] == "▶ in progress"
             assert cells[DEMO_IMPORT_IDS[-1]] == "◌ pending"

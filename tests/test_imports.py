@@ -3,11 +3,13 @@ fake timeline, and the ETA's accuracy on a simulated import with Reap's pickup g
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pytest
 
 from reap_tui.api.models import StatusKind
+from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.imports import (
     BatchCounts,
     BatchGroup,
@@ -40,8 +42,8 @@ def batch(
     checks = [CheckRecord(at, 200, "pending") for at in pending_checks]
     checks += [CheckRecord(at, 200, "in_progress") for at, _ in history]
     last = checked_at if checked_at is not None else max((c.at for c in checks), default=None)
+    done = kind in (StatusKind.COMPLETED, StatusKind.FAILED)
     if phase is None:
-        done = kind in (StatusKind.COMPLETED, StatusKind.FAILED)
         phase = Phase(kind.value) if done and kind else Phase.POLLING
     return BatchState(
         batch_id=batch_id(number),
@@ -53,7 +55,20 @@ def batch(
         uploaded_at=uploaded_at,
         history=tuple(Progress(at, n, 0) for at, n in history),
         recent_checks=tuple(checks),
+        last_change_at=_changed_at(history, pending_checks, final=done),
     )
+
+
+def _changed_at(
+    history: Sequence[tuple[float, int]], pending_checks: Sequence[float], *, final: bool
+) -> float | None:
+    """When a check first saw the batch as it is now, as the engine records it: the last point
+    of a finished batch's history, the first at its latest count, or the first pending check."""
+    if history:
+        if final:
+            return history[-1][0]
+        return next(at for at, processed in history if processed == history[-1][1])
+    return pending_checks[0] if pending_checks else None
 
 
 def gapped_import() -> list[BatchState]:
@@ -164,6 +179,32 @@ def test_one_check_in_progress_is_not_yet_a_measurement() -> None:
     assert numbers.eta == pytest.approx(330 + 4_790 / 7 - 331)
 
 
+def test_one_check_of_batches_sharing_the_processor_uses_their_server_times() -> None:
+    """Three batches sharing 7 records/s, each started at T+300 and at 2,100 records when the
+    server last updated it (T+1200), seen once at T+1210: the import runs at 7/s, not at three
+    times the documented rate."""
+    states = [
+        dataclasses.replace(
+            batch(number, StatusKind.IN_PROGRESS, history=[(T + 1_210, 2_100)]),
+            status=status_of(
+                number,
+                StatusKind.IN_PROGRESS,
+                5_000,
+                2_100,
+                started_at=T + 300,
+                updated_at=T + 1_200,
+            ),
+        )
+        for number in range(3)
+    ]
+
+    numbers = import_numbers(states, T + 1_211, ImportRules(default_rate=1.0))
+
+    assert numbers.throughput_measured
+    assert numbers.throughput == pytest.approx(7.0)
+    assert numbers.eta == pytest.approx(3 * 2_900 / 7.0 - 1)
+
+
 def test_batches_only_ever_seen_finished_are_not_a_measurement() -> None:
     """Batches grouped into an import after they finished: their records were not watched being
     processed, so they give no throughput (not 10,000 records in a few seconds)."""
@@ -259,7 +300,7 @@ def test_stalled_after_the_threshold_and_not_a_second_before() -> None:
     stuck = [(T + 330, 210), (T + 600, 2100), (T + 660, 2100), (T + 1400, 2100)]
     states = [
         batch(0, StatusKind.IN_PROGRESS, history=stuck, pending_checks=[T + 300]),
-        batch(1, StatusKind.PENDING, pending_checks=[T + 1_480]),
+        batch(1, StatusKind.PENDING, pending_checks=[T + 100, T + 1_480]),
     ]
 
     before = import_numbers(states, T + 600 + 899)
@@ -274,13 +315,36 @@ def test_stalled_after_the_threshold_and_not_a_second_before() -> None:
     assert at.last_progress_at == T + 600
 
 
-def test_stalled_before_anything_started_counts_from_the_upload() -> None:
+def test_stalled_before_anything_started_counts_from_the_first_answer() -> None:
+    """Pending since the first check (T+90): no change is news for 15 minutes from there."""
     states = [batch(0, StatusKind.PENDING, pending_checks=[T + 90, T + 800], uploaded_at=T + 10)]
 
-    assert not import_numbers(states, T + 909).stalled
-    assert import_numbers(states, T + 910).state is ImportState.STALLED
+    assert not import_numbers(states, T + 989).stalled
+    assert import_numbers(states, T + 990).state is ImportState.STALLED
+    assert import_numbers(states, T + 990).since_progress == 900
     longer = ImportRules(stall_after=1_800.0)
-    assert import_numbers(states, T + 910, longer).state is ImportState.WORKING
+    assert import_numbers(states, T + 990, longer).state is ImportState.WORKING
+
+
+def test_nothing_is_stalled_before_any_check_has_answered() -> None:
+    """As the engine has it: no answer yet is no news, neither progress nor a stall."""
+    states = [batch(0, None, uploaded_at=T), batch(1, None, uploaded_at=T)]
+
+    numbers = import_numbers(states, T + 7_200)
+
+    assert (numbers.last_progress_at, numbers.since_progress) == (None, None)
+    assert not numbers.stalled
+    assert numbers.state is ImportState.WORKING
+
+
+def test_the_rules_follow_the_cadence_in_force() -> None:
+    fast = CadenceConfig(stall_after=1_200.0).scaled(20)
+
+    rules = ImportRules.for_cadence(fast, speed=20)
+
+    assert rules.stall_after == 60.0
+    assert rules.pickup_interval == 30.0
+    assert rules.default_rate == 140.0
 
 
 def test_predicted_starts_follow_the_batches_ahead() -> None:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reap_tui import measures, vocabulary
+from reap_tui.engine.imports import ImportRules
 from reap_tui.engine.state import BatchState, Phase, Progress
 from reap_tui.error_items import error_line
 from reap_tui.store.model import Entry, Source
@@ -71,13 +72,36 @@ def test_a_header_word_filters_exactly_the_batches_counted_under_it() -> None:
 
 
 def test_a_filter_of_states_and_words() -> None:
-    assert parse_query("failures") == (frozenset({"with_failures"}), ())
+    assert parse_query("failures") == (frozenset({"with_failures", "import_with_failures"}), ())
     assert parse_query("not found batch") == (frozenset({"not_found"}), ("batch",))
     states = gallery_states()
     shown = [s.label for s in states if matches(s, "failed not found")]
     assert shown == ["Not found batch", "Failed batch"]
     assert [s.label for s in states if matches(s, "stalled batch")] == ["Stalled batch"]
     assert [s.label for s in states if matches(s, "on_hold")] == ["Unknown batch"]
+
+
+def test_an_import_state_is_named_and_filtered_in_the_batch_words() -> None:
+    """The words an import's state shares with a batch's find both; the others, imports only."""
+    assert parse_query("stalled") == (frozenset({"stalled", "import_stalled"}), ())
+    assert parse_query("failed") == (frozenset({"failed", "import_failed"}), ())
+    assert parse_query("working march") == (frozenset({"import_working"}), ("march",))
+    assert parse_query("finished with failures") == (frozenset({"import_with_failures"}), ())
+    assert parse_query("finished") == (frozenset({"import_finished"}), ())
+    for state, condition in vocabulary.IMPORT_CONDITIONS.items():
+        assert vocabulary.import_condition(state) is condition
+    batch = {c.name: c for c in vocabulary.CONDITIONS}
+    for condition in vocabulary.IMPORT_CONDITIONS.values():
+        same = batch.get(condition.name)
+        if same is not None:  # one name, one look
+            assert (same.icon, same.tone) == (condition.icon, condition.tone), condition.name
+    # The words of a batch state never find a batch through an import state's key.
+    states = gallery_states()
+    assert [s for s in states if matches(s, "working")] == []
+    stall = vocabulary.meaning(
+        vocabulary.IMPORT_STALLED, Rules(imports=ImportRules(stall_after=45))
+    )
+    assert "45 s" in stall
 
 
 def test_advice_for_a_retried_failure_once_checks_have_stopped() -> None:

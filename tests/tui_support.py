@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
 from reap_tui.clock import FakeClock
+from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import EngineHealth
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.state import BatchState
@@ -49,8 +50,11 @@ class StubEngine:
     calls: list[tuple[str, str]] = field(default_factory=list)
     health: EngineHealth = field(default_factory=lambda: EngineHealth(0, 0, None, None))
     states: dict[str, BatchState] = field(default_factory=dict)
+    cadence: CadenceConfig = field(default_factory=CadenceConfig)
+    targets: list[WatchTarget] = field(default_factory=list)
 
     def watch(self, target: WatchTarget) -> None:
+        self.targets.append(target)
         state = self.canned.get(target.batch_id) or BatchState(target.batch_id, target.label)
         self.publish(state)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import random
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from reap_tui.commands.context import settings_from, watchlist_from
 from reap_tui.config import Settings
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import Engine
+from reap_tui.engine.imports import ImportRules
 from reap_tui.engine.limiter import Limits
 from reap_tui.engine.state import BatchState
 from reap_tui.exitcodes import ExitCode
@@ -37,6 +39,7 @@ from reap_tui.vocabulary import Rules
 
 if TYPE_CHECKING:
     from reap_tui.sandbox import SandboxServer
+    from reap_tui.store.imports import Import
 
 DEMO_ENVIRONMENT = "demo"
 
@@ -56,11 +59,13 @@ def view_config(
     key: ApiKey | None,
     cadence: CadenceConfig,
     *,
+    speed: float = 1.0,
     ui_state: Path | None = None,
     client_factory: Callable[[str], ReapClient] | None = None,
 ) -> DashboardConfig:
     """What the app shows and how, from the settings (with ui-state.toml's [ui] over them when
-    `ui_state` is given: the column chooser saves there) and the cadence in force."""
+    `ui_state` is given: the column chooser saves there), the cadence in force and `speed` (a
+    sandbox's `--speed`; the cadence is already scaled by it)."""
     problem = ""
     if ui_state is not None:
         try:
@@ -80,6 +85,7 @@ def view_config(
             failure_red=ui.failure_rate_red / 100,
             failure_amber=ui.failure_rate_amber / 100,
             window=cadence.window,
+            imports=ImportRules.for_cadence(cadence, speed),
         ),
         columns=ui.columns,
         hidden_columns=ui.hidden_columns,
@@ -118,6 +124,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
             connection.environment,
             connection.api_key,
             connection.cadence,
+            speed=args.speed or 1.0,
             ui_state=ui_state_path(settings.config_path),
             client_factory=keyless_client,
         ),
@@ -143,17 +150,56 @@ def demo_watchlist(
     path: Path, clock: Clock, base_url: str, *, with_import: bool = False
 ) -> WatchList:
     """A fresh list holding every demo batch, and one the server has never heard of; with
-    `with_import`, then the demo import's batches in upload order."""
+    `with_import`, then the demo import's batches in upload order, as the import they are."""
     from reap_tui.sandbox.demo import DEMO_MISSING_ID, demo_import_labels, demo_labels
+    from reap_tui.store import Entry
+    from reap_tui.store.model import Source
 
     watchlist = WatchList.open(path, clock)
-    labels = demo_labels()
-    if with_import:
-        labels.update(demo_import_labels())
-    for batch_id, label in labels.items():
+    for batch_id, label in demo_labels().items():
         watchlist.add(batch_id, environment=DEMO_ENVIRONMENT, base_url=base_url, label=label)
+    if with_import:
+        now = clock.now()
+        entries = [
+            Entry(batch_id, now, Source.UPLOAD, DEMO_ENVIRONMENT, base_url, label)
+            for batch_id, label in demo_import_labels().items()
+        ]
+        plan = demo_import_plan(base_url, now)
+        watchlist.change_imports(lambda imports: [*imports, plan], entries)
     assert watchlist.get(DEMO_MISSING_ID) is not None
     return watchlist
+
+
+def demo_import_plan(base_url: str, now: float) -> Import:
+    """The demo import as `upload --import` would have saved it: a CSV split into chunks of
+    5,000 rows (spreadsheet rows: the header is row 1), each with its batch."""
+    from reap_tui.sandbox.demo import DEMO_IMPORT_IDS, DEMO_IMPORT_NAME, demo_import
+    from reap_tui.store.imports import Import, ImportChunk, ImportSource
+
+    rows = [batch.total_records for batch in demo_import(now)]
+    chunks = []
+    first = 2
+    for index, (count, batch_id) in enumerate(zip(rows, DEMO_IMPORT_IDS, strict=True)):
+        digest = hashlib.sha256(f"march chunk {index}".encode()).hexdigest()
+        key = f"demo-march-{index + 1}"
+        chunk = ImportChunk(first, first + count - 1, count, count * 120, digest, key, batch_id)
+        chunks.append(chunk)
+        first += count
+    source = ImportSource(
+        "march-customers.csv",
+        hashlib.sha256(b"march-customers.csv").hexdigest(),
+        sum(rows) * 120,
+        sum(rows),
+    )
+    return Import(
+        DEMO_IMPORT_NAME,
+        DEMO_ENVIRONMENT,
+        base_url,
+        now,
+        batch_ids=DEMO_IMPORT_IDS,
+        source=source,
+        chunks=tuple(chunks),
+    )
 
 
 def demo_app(
@@ -182,7 +228,9 @@ def demo_app(
             server.base_url,
             with_import=set(DEMO_IMPORT_IDS) <= set(server.batch_ids),
         ),
-        config=view_config(settings, DEMO_ENVIRONMENT, key, cadence, ui_state=ui_state),
+        config=view_config(
+            settings, DEMO_ENVIRONMENT, key, cadence, speed=server.speed, ui_state=ui_state
+        ),
     )
 
 

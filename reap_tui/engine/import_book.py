@@ -5,20 +5,22 @@ An import is a named group of batches in upload order. Reap's processor takes a 
 pending batches in order, so most of an import's batches wait `pending` behind the others for
 hours; what matters is whether the import as a whole is moving. An import whose batches have
 all gone `stall_after` seconds without a change (status or processed count) is stalled until
-one of them changes again.
+one of them changes again (`engine.imports.stall_deadline`: the rule the import's numbers use).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reap_tui.api.models import StatusKind
 from reap_tui.clock import Clock
 from reap_tui.engine.cadence import ImportFacts
+from reap_tui.engine.imports import stall_deadline
 from reap_tui.engine.state import BatchState
+from reap_tui.store.imports import Import, positions
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,16 @@ class ImportMembership:
 
     name: str
     position: int
+
+
+def memberships(imports: Iterable[Import], base_url: str) -> dict[str, ImportMembership]:
+    """Each batch's place in its import, for the imports of the host at `base_url` (a name is
+    unique only per host): what `WatchTarget.in_import` is filled from."""
+    mine = (each for each in imports if each.base_url == base_url)
+    return {
+        batch_id: ImportMembership(name, position)
+        for batch_id, (name, position) in positions(mine).items()
+    }
 
 
 @dataclass(frozen=True)
@@ -79,11 +91,10 @@ class _Import:
         return next((b for b, m in self.in_order() if m.waiting_to_start), None)
 
     def stall_deadline(self, stall_after: float) -> float | None:
-        if self.stalled_since is not None or self.last_progress_at is None:
+        if self.stalled_since is not None:
             return None
-        if not any(m.unfinished for m in self.members.values()):
-            return None
-        return self.last_progress_at + stall_after
+        unfinished = any(m.unfinished for m in self.members.values())
+        return stall_deadline(self.last_progress_at, unfinished, stall_after)
 
     def snapshot(self) -> ImportActivity:
         return ImportActivity(

@@ -12,22 +12,24 @@ short one would miss (it would see the processor's full speed and promise too ea
 and a batch that stops moving only lowers the sum's slope, it does not zero it. Until some
 progress has been seen over `min_measured_span`, Reap's documented rate stands in.
 
-Progress a batch made before its first non-pending check is spread back from that check at the
-slope of its history (else the documented rate), never before the last check that saw it
-pending; a history cut short at HISTORY_LIMIT bounds the window instead. A batch only ever seen
-finished (added to the import after the fact) adds to the totals but not to the measurement.
+The import is stalled when no batch of it has changed (status or processed count, as checks
+saw it: `BatchState.last_change_at`) for `stall_after` while some batch is unfinished: the one
+rule the engine's `ImportBook` flags stalls by (`stall_deadline`). Curves of processed counts
+are `engine/import_curves.py`'s.
 """
 
 from __future__ import annotations
 
-import bisect
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from reap_tui.api.models import StatusKind
-from reap_tui.engine.state import HISTORY_LIMIT, BatchState, Phase
+from reap_tui.engine.cadence import CadenceConfig
+from reap_tui.engine.import_curves import curve_of, last_change, observed_at, throughput
+from reap_tui.engine.state import BatchState, Phase
 
 # Reap's example repo: the processor handles about 7 records/s, shared by a business's batches.
 DEFAULT_RATE = 7.0
@@ -77,6 +79,12 @@ class ImportRules:
             throughput_window=self.throughput_window / speed,
             min_measured_span=self.min_measured_span / speed,
         )
+
+    @classmethod
+    def for_cadence(cls, cadence: CadenceConfig, speed: float = 1.0) -> ImportRules:
+        """The rules at `speed` (a sandbox's; 1 against Reap) with the stall threshold of the
+        cadence in force (`cadence.stall_after`, already scaled by the same speed)."""
+        return dataclasses.replace(cls().scaled(speed), stall_after=cadence.stall_after)
 
 
 @dataclass(frozen=True)
@@ -182,16 +190,24 @@ def import_numbers(
     failed = sum(r.failed for r in known)
     left = sum(n for n in remaining if n is not None)
 
-    curves = [_curve(state, rules.default_rate) for state in states]
-    observed_at = max((t for s in states if (t := _observed_at(s)) is not None), default=None)
-    rate, measured = _throughput(curves, observed_at, rules)
+    curves = [curve_of(state, rules.default_rate) for state in states]
+    observed = max((t for s in states if (t := observed_at(s)) is not None), default=None)
+    rate, measured = throughput(
+        curves,
+        observed,
+        window=rules.throughput_window,
+        min_span=rules.min_measured_span,
+        default_rate=rules.default_rate,
+    )
 
     ended = bool(states) and all(_ended(s, g) for s, g in zip(states, groups, strict=True))
-    changes = [_last_change(s, c) for s, c in zip(states, curves, strict=True)]
-    last_progress = max((t for t in changes if t is not None), default=None)
-    since_progress = _since_progress(states, last_progress, now)
-    stalled = not ended and since_progress is not None and since_progress >= rules.stall_after
-    start_from = observed_at if observed_at is not None else now
+    changes = [last_change(s, c) for s, c in zip(states, curves, strict=True)]
+    last_progress = last_progress_at(states)
+    since_progress = None if last_progress is None else max(0.0, now - last_progress)
+    unfinished = any(not state.phase.is_done for state in states)
+    deadline = stall_deadline(last_progress, unfinished, rules.stall_after)
+    stalled = deadline is not None and now >= deadline
+    start_from = observed if observed is not None else now
     schedule = (
         _schedule(states, groups, remaining, changes, rate, measured, start_from, now, rules)
         if rate > 0
@@ -203,7 +219,7 @@ def import_numbers(
     finish_at: float | None = None
     if ended or (states and left == 0 and unknown == 0):
         eta = 0.0
-        finish_at = last_progress if last_progress is not None else now
+        finish_at = max((t for t in changes if t is not None), default=now)
     elif schedule is not None and left > 0:
         eta = max(0.0, schedule.finish - now)
         finish_at = now + eta
@@ -231,120 +247,50 @@ def import_numbers(
     )
 
 
+def last_progress_at(states: Sequence[BatchState]) -> float | None:
+    """When any of the batches last changed (status or processed count) as checks saw it;
+    None before any check has answered."""
+    return max((s.last_change_at for s in states if s.last_change_at is not None), default=None)
+
+
+def stall_deadline(
+    last_progress: float | None, unfinished: bool, stall_after: float
+) -> float | None:
+    """When an import becomes stalled if nothing changes meanwhile: `stall_after` past its last
+    progress while any batch is unfinished (not completed, failed or not found); None while
+    no check has answered, or when every batch has ended."""
+    if last_progress is None or not unfinished:
+        return None
+    return last_progress + stall_after
+
+
 @dataclass(frozen=True)
-class _Records:
+class Records:
+    """A batch's record counts, clamped to add up."""
+
     total: int
     processed: int
     failed: int
     successful: int
 
 
-def _records(state: BatchState, planned: int | None) -> _Records | None:
-    """A batch's counts, clamped so they add up even when the server's do not."""
+def records_of(state: BatchState) -> Records | None:
+    """A batch's counts, clamped so they add up even when the server's do not; None before its
+    first status."""
+    return _records(state, None)
+
+
+def _records(state: BatchState, planned: int | None) -> Records | None:
+    """A batch's counts (or the rows it was uploaded with, until its first status), clamped so
+    they add up even when the server's do not."""
     status = state.status
     if status is None:
-        return None if planned is None else _Records(max(0, planned), 0, 0, 0)
+        return None if planned is None else Records(max(0, planned), 0, 0, 0)
     total = max(0, status.total_records)
     processed = min(max(0, status.processed_records), total)
     failed = min(max(0, status.failed_records), processed)
     successful = min(max(0, status.successful_records), processed - failed)
-    return _Records(total, processed, failed, successful)
-
-
-# A check's outcome when it found the batch pending (the status's documented spelling).
-_PENDING = StatusKind.PENDING.value
-
-
-@dataclass(frozen=True)
-class _Curve:
-    """A batch's processed count over time: linear between the (time, processed) knots, flat
-    before the first and after the last. `known_from` is where a history cut short begins."""
-
-    knots: tuple[tuple[float, float], ...]
-    known_from: float = float("-inf")
-
-    @property
-    def rises(self) -> bool:
-        return len(self.knots) >= 2 and self.knots[-1][1] > self.knots[0][1]
-
-
-def _curve(state: BatchState, default_rate: float) -> _Curve:
-    knots = tuple((p.at, float(p.processed)) for p in state.history)
-    if not knots or knots[0][1] <= 0:
-        return _Curve(knots)
-    first_at, first = knots[0]
-    if len(state.history) >= HISTORY_LIMIT:
-        return _Curve(knots, known_from=first_at)
-    seen_pending = [c.at for c in state.recent_checks if c.at <= first_at and c.outcome == _PENDING]
-    if len(knots) == 1 and not seen_pending and state.status and state.status.kind.is_final:
-        return _Curve(knots)  # only ever seen finished: not watched working
-    last_at, last = knots[-1]
-    slope = (last - first) / (last_at - first_at) if last_at > first_at else 0.0
-    began = first_at - first / (slope if slope > 0 else default_rate)
-    if seen_pending:
-        began = max(began, max(seen_pending))
-    return _Curve(((began, 0.0), *knots))
-
-
-def _value_at(curve: _Curve, at: float) -> float:
-    knots = curve.knots
-    index = bisect.bisect_right(knots, (at, float("inf")))
-    if index == 0:
-        return knots[0][1]
-    if index == len(knots):
-        return knots[-1][1]
-    (t0, v0), (t1, v1) = knots[index - 1], knots[index]
-    return v0 + (v1 - v0) * (at - t0) / (t1 - t0) if t1 > t0 else v1
-
-
-def _observed_at(state: BatchState) -> float | None:
-    """When the batch's counts were last seen."""
-    times = [state.history[-1].at] if state.history else []
-    if state.status is not None and state.failure is None and state.last_checked_at is not None:
-        times.append(state.last_checked_at)
-    return max(times, default=None)
-
-
-def _throughput(
-    curves: Sequence[_Curve], observed_at: float | None, rules: ImportRules
-) -> tuple[float, bool]:
-    rising = [c for c in curves if c.rises]
-    if observed_at is None or not rising:
-        return rules.default_rate, False
-    start = max(
-        min(c.knots[0][0] for c in rising),
-        observed_at - rules.throughput_window,
-        *(c.known_from for c in curves),
-    )
-    span = observed_at - start
-    if span < rules.min_measured_span:
-        return rules.default_rate, False
-    done = sum(_value_at(c, observed_at) - _value_at(c, start) for c in curves if c.knots)
-    return max(0.0, done / span), True
-
-
-def _last_change(state: BatchState, curve: _Curve) -> float | None:
-    """When the batch was last seen moving: the first check at its latest count. A batch with
-    no history (restored from the watch list) counts from its last check if it had started."""
-    knots = curve.knots
-    if knots:
-        return next(at for at, value in knots if value >= knots[-1][1])
-    status = state.status
-    if status is None or status.kind in (StatusKind.PENDING, StatusKind.UNKNOWN):
-        return None
-    return state.last_checked_at
-
-
-def _since_progress(
-    states: Sequence[BatchState], last_progress: float | None, now: float
-) -> float | None:
-    """Time since any batch last progressed, or, before any did, since the import began."""
-    if last_progress is None:
-        starts = [t for s in states for t in (s.uploaded_at, s.first_check_at) if t is not None]
-        if not starts:
-            return None
-        last_progress = min(starts)
-    return max(0.0, now - last_progress)
+    return Records(total, processed, failed, successful)
 
 
 @dataclass(frozen=True)

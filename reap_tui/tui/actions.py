@@ -18,6 +18,8 @@ from reap_tui.store import Entry
 from reap_tui.tui import notices
 from reap_tui.tui.core import DashboardCore
 from reap_tui.tui.filterbox import FilterBox
+from reap_tui.tui.import_rows import import_key, name_of_key
+from reap_tui.tui.notification_screen import NotificationLogScreen
 from reap_tui.tui.ordering import next_sort
 from reap_tui.tui.screens import AddBatchScreen, AddRequest, ApiKeyScreen, ConfirmScreen, HelpScreen
 
@@ -29,9 +31,32 @@ class BatchActions(DashboardCore):
     def _selected(self) -> BatchState | None:
         selected = self.table.cursor_key
         state = self._states.get(selected) if selected else None
-        if state is None:
+        if state is None and name_of_key(selected) is not None:
+            self.notify("An import's row is selected: → shows its batches, to pick one.")
+        elif state is None:
             self.notify("No batch selected.", severity="warning")
         return state
+
+    def _selected_import(self) -> tuple[str, list[str]] | None:
+        """The import whose row is selected, and its batches shown (all, unless filtered)."""
+        name = name_of_key(self.table.cursor_key)
+        if name is None:
+            return None
+        return name, list(self._imports.shown_members(name))
+
+    def fold_import(self, key: str, folded: bool | None) -> None:
+        """Fold (True), open (False) or toggle (None) the import of the row `key`: the import's
+        own row, or one of its batches (← there folds it and selects its row)."""
+        name = name_of_key(key)
+        if name is None:
+            name = self._imports.member_of(key)
+            if name is None or folded is not True:
+                return
+        if folded is None:
+            folded = not self._imports.collapsed(name)
+        self._rows.fold(name, folded)
+        if folded:
+            self.table.select(import_key(name))
 
     def action_add(self) -> None:
         self.push_screen(AddBatchScreen(self._states.__contains__), self._add)
@@ -64,8 +89,23 @@ class BatchActions(DashboardCore):
         self._show_new_batch(entry.batch_id, entry.label)
 
     def _show_new_batch(self, batch_id: str, label: str, uploaded_at: float | None = None) -> None:
-        self.engine.watch(WatchTarget(batch_id, self._client, label=label, uploaded_at=uploaded_at))
+        # An upload of a split file adds to an import: its place in it is the watch list's (and
+        # the list's imports may have changed since they were read: the rows follow).
+        if self._imports.set_imports(self._watchlist.imports, self._client.base_url):
+            self._arrange()
+        self.engine.watch(
+            WatchTarget(
+                batch_id,
+                self._client,
+                label=label,
+                uploaded_at=uploaded_at,
+                in_import=self._imports.membership(batch_id),
+            )
+        )
         self._apply_changes()
+        name = self._imports.member_of(batch_id)
+        if name is not None:
+            self._rows.fold(name, False)  # a new batch of a folded import: shown
         self.table.select(batch_id)
         self._update_sort_title()
         self.notify(f"Watching {notices.name_of(self._states[batch_id])}.")
@@ -111,16 +151,48 @@ class BatchActions(DashboardCore):
             self.notify(f"Stopped watching {notices.name_of(state)}.")
 
     def action_check_now(self) -> None:
+        if self._selected_import() is not None:
+            self.action_check_all()
+            return
         state = self._selected()
         if state is not None:
             self.engine.check_now(state.batch_id)
             self.notify(f"Checking {notices.name_of(state)} now.")
 
     def action_check_all(self) -> None:
-        self.engine.check_all()
-        self.notify(f"Checking all {len(self._states)} batches now.")
+        """Every batch; with an import's row selected, the import's batches."""
+        chosen = self._selected_import()
+        if chosen is None:
+            self.engine.check_all()
+            self.notify(f"Checking all {len(self._states)} batches now.")
+            return
+        name, batch_ids = chosen
+        for batch_id in batch_ids:
+            self.engine.check_now(batch_id)
+        self.notify(f"Checking the {len(batch_ids)} batches of the import '{name}' now.")
+
+    def _toggle_import_pause(self, name: str, batch_ids: list[str]) -> None:
+        """Pause every batch of the import still checked; if none is, resume them all."""
+        states = [self._states[b] for b in batch_ids if b in self._states]
+        running = [s.batch_id for s in states if not s.phase.is_final]
+        if running:
+            for batch_id in running:
+                self.engine.pause(batch_id)
+            self.notify(f"Paused {len(running)} batches of the import '{name}'.")
+            return
+        stopped = [s.batch_id for s in states if s.phase.is_final and not s.phase.is_done]
+        for batch_id in stopped:
+            self.engine.resume(batch_id)
+        if stopped:
+            self.notify(f"Resumed {len(stopped)} batches of the import '{name}'.")
+        else:
+            self.notify(f"Every batch of the import '{name}' has finished: nothing to pause.")
 
     def action_toggle_pause(self) -> None:
+        chosen = self._selected_import()
+        if chosen is not None:
+            self._toggle_import_pause(*chosen)
+            return
         state = self._selected()
         if state is None:
             return
@@ -191,6 +263,7 @@ class BatchActions(DashboardCore):
 
     def action_toggle_utc(self) -> None:
         self._utc = not self._utc
+        self._imports.utc = self._utc
         self._render_detail()
         self.notify("Times in UTC." if self._utc else "Times in the local zone.")
 
@@ -224,7 +297,13 @@ class BatchActions(DashboardCore):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self._rules))
 
+    def action_notifications(self) -> None:
+        self.push_screen(NotificationLogScreen(self._notifier.entries, utc=self._utc))
+
     def select_batch(self, batch_id: str) -> None:
+        name = self._imports.member_of(batch_id)
+        if name is not None:
+            self._rows.fold(name, False)
         if not self.table.select(batch_id) and batch_id in self._states:
             self.query_one("#filter", Input).value = ""
             self._rows.query = ""
@@ -249,6 +328,7 @@ class BatchActions(DashboardCore):
             PaletteAction("Toggle local time / UTC", "t", self.action_toggle_utc),
             PaletteAction("Show or hide the raw error body", "b", self.action_toggle_raw),
             PaletteAction("Enter an API key for this session", "k", self.action_enter_key),
+            PaletteAction("Notification log", "n: every notification", self.action_notifications),
             PaletteAction("Help", "?", self.action_help),
         ]
 

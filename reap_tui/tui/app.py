@@ -15,10 +15,12 @@ from textual.command import Provider
 from textual.containers import Container
 from textual.widgets import Footer
 
+from reap_tui.tui.batch_rows import GroupedTable
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.core import (
     FLUSH_INTERVAL,
     TICK_INTERVAL,
+    WIDE_FROM,
     DashboardConfig,
     EngineFactory,
 )
@@ -52,7 +54,7 @@ class DashboardApp(OutsideEvents):
     CSS_PATH = "dashboard.tcss"
     # The detail pane beside the table only where the table keeps the columns it has at 120
     # columns (with the pane below): from 180 the table is still 120 wide beside a 60-wide pane.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (180, "-wide")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]  # noqa: RUF012
     COMMANDS = App.COMMANDS | {_dashboard_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add"),
@@ -72,6 +74,7 @@ class DashboardApp(OutsideEvents):
         Binding("b", "toggle_raw", "Raw body", show=False),
         Binding("k", "enter_key", "Key", show=False),
         Binding("O", "overwrite_list", "Overwrite the unreadable watch list", show=False),
+        Binding("n", "notifications", "Log", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -101,7 +104,6 @@ class DashboardApp(OutsideEvents):
         self._render_header()
         self._render_detail()
         self._update_sort_title()
-        self._detail_pane.border_title = "Selected batch"
         self.table.focus()
         self._refresh_timers = [
             self.set_interval(FLUSH_INTERVAL, self._apply_changes),
@@ -130,6 +132,14 @@ class DashboardApp(OutsideEvents):
     @on(BatchTable.RowHighlighted)
     def _row_highlighted(self) -> None:
         self._render_detail()
+
+    @on(BatchTable.RowSelected)
+    def _row_selected(self, event: BatchTable.RowSelected) -> None:
+        self.fold_import(event.key, None)
+
+    @on(GroupedTable.Fold)
+    def _row_folded(self, event: GroupedTable.Fold) -> None:
+        self.fold_import(event.key, event.folded)
 
     @on(BatchTable.HeaderSelected)
     def _header_selected(self, event: BatchTable.HeaderSelected) -> None:

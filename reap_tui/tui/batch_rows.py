@@ -1,25 +1,60 @@
 """The dashboard's batches as the table's rows: which are shown, in what order, what each says.
 
 The table asks for a row's cells only when it draws the row; the time columns it drew are kept,
-so the one-second tick redraws an on-screen row only when one of its time texts changed. The
-order stays true as states change (`live_order`): a row moves when its sort key moves it past a
-neighbour, and leaves, or joins, when it stops or starts matching the filter.
+so the one-second tick redraws an on-screen row only when one of its time texts changed.
+Imports are rows too, each above its batches in upload order (`import_rows.ImportRows` says
+which and what); the batches outside imports follow in the order chosen, kept true as states
+change (`live_order`): a row moves when its sort key moves it past a neighbour, and leaves, or
+joins, when it stops or starts matching the filter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 
 from reap_tui.clock import Clock
 from reap_tui.engine.state import BatchState
 from reap_tui.tui import cells
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.columns import Column, Placed
+from reap_tui.tui.import_rows import (
+    MEMBER_INDENT,
+    ImportRows,
+    import_key,
+    name_of_key,
+    rows_on_screen_estimate,
+)
 from reap_tui.tui.live_order import LiveOrder
 from reap_tui.tui.ordering import ATTENTION, Query, SortOrder, matches
-from reap_tui.vocabulary import Rules
+from reap_tui.vocabulary import IMPORT_CONDITIONS, Rules
+
+_IMPORT_STATE_KEYS = frozenset(condition.key for condition in IMPORT_CONDITIONS.values())
+
+
+class GroupedTable(BatchTable):
+    """The batch table, with → and ← to open and fold an import's row (the table never
+    scrolls sideways, so the arrows are free)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("right", "fold(False)", "Open import", show=False),
+        Binding("left", "fold(True)", "Fold import", show=False),
+    ]
+
+    class Fold(BatchTable._TableMessage):
+        """→ (`folded` False) or ← (True) on the row `key`."""
+
+        def __init__(self, table: BatchTable, key: str, folded: bool) -> None:
+            super().__init__(table)
+            self.key = key
+            self.folded = folded
+
+    def action_fold(self, folded: bool) -> None:
+        if self.cursor_key is not None:
+            self.post_message(self.Fold(self, self.cursor_key, folded))
 
 
 class BatchRows:
@@ -30,17 +65,27 @@ class BatchRows:
         columns: Sequence[Column] = cells.COLUMNS,
         *,
         rules: Rules = Rules(),  # noqa: B008
+        imports: ImportRows | None = None,
+        wide_from: int = 180,
         id: str | None = None,
     ) -> None:
-        """`states` is the dashboard's own mapping, read when rows are drawn."""
+        """`states` is the dashboard's own mapping, read when rows are drawn; `wide_from`: the
+        width from which the table has the body's whole height (the pane beside it)."""
         self._states = states
         self._clock = clock
         self.rules = rules
-        self.table = BatchTable(columns, self.render, id=id)
+        self.imports = imports or ImportRows(states, clock, rules)
+        self.table = GroupedTable(columns, self.render, id=id)
         self.query = ""  # the filter: only batches matching it are shown
-        self.collapsed: set[str] = set()
-        """Keys of group rows shown collapsed (saved with the view)."""
+        self._wide_from = wide_from
+        # The batches outside imports in the order shown, their order kept by `_live`; the
+        # batches of imports that match the filter (shown in upload order under their import).
         self._live = LiveOrder(ATTENTION, rules=rules)
+        self._lone: list[str] = []
+        self._members: set[str] = set()
+        self.shown_batches: list[str] = []
+        """The batches shown, in order (an import's batches folded under its row included):
+        what the header's totals count."""
         # Each row as last drawn: the state it showed and its time-dependent cells.
         self._drawn: dict[str, tuple[BatchState, tuple[Text, ...]]] = {}
 
@@ -54,6 +99,9 @@ class BatchRows:
 
     def render(self, batch_id: str, columns: Sequence[Placed]) -> list[Text]:
         """The table's row renderer."""
+        name = name_of_key(batch_id)
+        if name is not None:
+            return self.imports.render(name, columns)
         state = self._states.get(batch_id)
         if state is None:  # removed since the rows were set; gone at the next flush
             return [Text("") for _ in columns]
@@ -63,53 +111,117 @@ class BatchRows:
             state,
             tuple(text for key, text in zip(keys, row, strict=True) if key in cells.TIMED_COLUMNS),
         )
+        if "label" in keys and self.imports.member_of(batch_id) is not None:
+            index = keys.index("label")
+            label = Text(end="", no_wrap=True)
+            label.append(MEMBER_INDENT, style="dim")
+            row[index] = label.append_text(row[index])
         return row
 
     def show(self, order: SortOrder, *, reverse: bool) -> None:
-        """The batches matching `query`, in `order`; the cursor stays on its batch."""
+        """The batches matching `query`: under their imports' rows, and the others in `order`;
+        the cursor stays on its row."""
         self._live = LiveOrder(order, reverse=reverse, rules=self.rules)
         query = Query.parse(self.query)
-        wanted = (state for state in self._states.values() if matches(state, query, self.rules))
-        self._set_rows(self._live.arrange(wanted))
+        wanted = [state for state in self._states.values() if matches(state, query, self.rules)]
+        member_of = self.imports.member_of
+        self._members = {state.batch_id for state in wanted if member_of(state.batch_id)}
+        self._lone = self._live.arrange(
+            state for state in wanted if state.batch_id not in self._members
+        )
+        self.rearrange()
+
+    def fold(self, name: str, folded: bool) -> bool:
+        """Fold or open the import `name`'s row; False if it already was."""
+        if not self.imports.set_collapsed(name, folded):
+            return False
+        self.table.refresh_row(import_key(name))  # its arrow
+        self.rearrange()
+        return True
+
+    def rearrange(self) -> None:
+        """The rows again, each part's order kept (an import folded or opened, or its state
+        matching the filter or no longer)."""
+        query = Query.parse(self.query)
+        keys = self.imports.arrange(self._members, self._lone, query, self._page())
+        self.shown_batches = [*self.imports.shown_batches(), *self._lone]
+        self._set_rows(keys)
+
+    def _page(self) -> int:
+        """How many rows the table shows at once (estimated before it is laid out)."""
+        height = self.table.scrollable_content_region.height - 1
+        if height > 0:
+            return height
+        size = self.table.app.size
+        return rows_on_screen_estimate(size.width, size.height, self._wide_from)
 
     def apply_changes(self, changed: Iterable[str]) -> None:
         """Redraw the changed batches' rows (if on screen); a batch gone, or no longer
-        matching the filter, leaves; one that now matches joins; rows whose sort key moved
-        them past a neighbour are put back in order."""
+        matching the filter, leaves; one that now matches joins; rows outside imports whose
+        sort key moved them past a neighbour are put back in order."""
         table = self.table
+        changed = list(changed)
         query = Query.parse(self.query)
-        kept: list[BatchState] = []
-        joined = False
-        dropped: set[str] = set()
+        lone = set(self._lone)
+        kept: list[BatchState] = []  # batches outside imports that match, for the live order
+        regroup = False
         for batch_id in changed:
             state = self._states.get(batch_id)
-            shown = table.row_index(batch_id) is not None
-            if state is None or not matches(state, query, self.rules):
-                if shown:
-                    dropped.add(batch_id)
+            on_screen = table.row_index(batch_id) is not None
+            if state is None:
+                regroup = regroup or on_screen or batch_id in lone or batch_id in self._members
+                self._members.discard(batch_id)
+                lone.discard(batch_id)
+                self._live.forget(batch_id)
+                continue
+            if on_screen:
+                drawn = self._drawn.get(batch_id)
+                if drawn is None or drawn[0] is not state:
+                    table.refresh_row(batch_id)
+            matching = matches(state, query, self.rules)
+            if self.imports.member_of(batch_id) is not None:
+                if matching != (batch_id in self._members):
+                    regroup = True
+                    if matching:
+                        self._members.add(batch_id)
+                    else:
+                        self._members.discard(batch_id)
+                continue
+            if not matching:
+                if batch_id in lone:
+                    regroup = True
+                    lone.discard(batch_id)
                 self._live.forget(batch_id)
                 continue
             kept.append(state)
-            if not shown:
-                joined = True
-                continue
-            drawn = self._drawn.get(batch_id)
-            if drawn is None or drawn[0] is not state:
-                table.refresh_row(batch_id)
+            regroup = regroup or batch_id not in lone
+        keys_of_imports = self.imports.keys_of(changed)
+        for key in keys_of_imports:
+            table.refresh_row(key)
+        if keys_of_imports and query.states & _IMPORT_STATE_KEYS:
+            regroup = True  # an import's state may match the filter now, or no longer
         moved = self._live.update(kept, table.row_keys, table.row_index)
-        if moved or joined or dropped:
-            shown_now = [key for key in table.row_keys if key not in dropped]
-            joining = [state.batch_id for state in kept if table.row_index(state.batch_id) is None]
-            self._set_rows(self._live.sorted([*shown_now, *joining]))
+        if moved or regroup:
+            joining = [state.batch_id for state in kept if state.batch_id not in lone]
+            self._lone = self._live.sorted([*(b for b in self._lone if b in lone), *joining])
+            self.rearrange()
 
     def tick(self) -> None:
-        """The once-a-second pass: the rows on screen whose time texts now read differently."""
+        """The once-a-second pass: the rows on screen whose time texts now read differently,
+        and every import's row (its ETA, rate and times)."""
+        if self.imports.state_changed:
+            self.imports.state_changed = False
+            if Query.parse(self.query).states & _IMPORT_STATE_KEYS:
+                self.rearrange()  # a stall comes with time, not with a batch's change
         now = self._clock.now()
         timed = [placed.key for placed in self.table.shown_columns]
         timed = [key for key in timed if key in cells.TIMED_COLUMNS]
-        if not timed:
-            return
         for batch_id in self.table.visible_keys:
+            if name_of_key(batch_id) is not None:
+                self.table.refresh_row(batch_id)
+                continue
+            if not timed:
+                continue
             state = self._states.get(batch_id)
             if state is None:
                 continue

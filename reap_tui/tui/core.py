@@ -25,6 +25,7 @@ from textual.widgets import Static
 
 from reap_tui.api.client import ReapClient
 from reap_tui.clock import Clock
+from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.engine import Engine
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.saved_states import SavedStates
@@ -38,7 +39,11 @@ from reap_tui.tui.column_choice import ColumnChoice
 from reap_tui.tui.detail_body import DetailBody
 from reap_tui.tui.detail_render import render_detail, time_texts
 from reap_tui.tui.header import NO_KEY
+from reap_tui.tui.import_pane import render_import_pane
+from reap_tui.tui.import_rows import ImportRows, name_of_key
+from reap_tui.tui.notifications import MOST_ON_SCREEN, Notifier, Toast, toast_seconds
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
+from reap_tui.tui.totals import shown_counts, shown_totals
 from reap_tui.tui.view_memory import View, ViewMemory
 from reap_tui.vocabulary import Rules
 
@@ -46,6 +51,7 @@ FLUSH_INTERVAL = 0.25
 TICK_INTERVAL = 1.0
 STATE_SAVE_INTERVAL = 3.0
 STATE_SAVE_ROWS = 500  # at most per timed save, so one pauses the screen briefly; at quit: all
+WIDE_FROM = 180  # columns from which the detail pane sits beside the table (dashboard.tcss)
 
 EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
 T = TypeVar("T")
@@ -59,6 +65,7 @@ class DashboardConfig:
     utc: bool = False
     bell: bool = False
     rules: Rules = field(default_factory=Rules)
+    """The thresholds in force (stalls, polling window, failure colours, imports)."""
     columns: tuple[str, ...] | None = None  # the table's columns after the label; None: all
     hidden_columns: tuple[str, ...] = ()
     ui_state_path: Path | None = None  # where the column chooser saves; None: not saved
@@ -107,13 +114,23 @@ class DashboardCore(App[None]):
         self._dirty: set[str] = set()
         self._saved_states: SavedStates | None = None
         self._pending_notices: list[notices.Notice] = []
+        self._notifier = Notifier()
         self._refresh_timers: list[Timer] = []
         self._shut_down = False
         self._terminal_title = ""
         self.save_error = ""  # why the states could not be saved at shutdown, told after exit
         # Held, not queried: the timers may fire while the screen is being torn down.
         self._banner = header.DashboardHeader(id="header")
-        self._rows = BatchRows(self._states, clock, rules=config.rules, id="batches")
+        self._imports = ImportRows(self._states, clock, config.rules)
+        self._imports.utc = config.utc
+        self._rows = BatchRows(
+            self._states,
+            clock,
+            rules=config.rules,
+            imports=self._imports,
+            wide_from=WIDE_FROM,
+            id="batches",
+        )
         self.table = self._rows.table
         self._view_memory: ViewMemory | None = None
         self._column_choice = ColumnChoice.from_settings(config.columns, config.hidden_columns)
@@ -132,12 +149,30 @@ class DashboardCore(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Toasts carry labels and server text: plain text, never markup, unless asked."""
+        """Toasts carry labels and server text: plain text, never markup, unless asked. A toast
+        still on screen is not shown again; a warning or an error goes to the log (`n`) too."""
+        shown = message if markup else clean(message, keep_newlines=True)
+        seconds = timeout if timeout is not None else toast_seconds(severity)
+        toast = Toast(clean(title), shown, severity, seconds)
+        now = self._clock.now()
+        if severity != "information":
+            self._notifier.log(notices.Notice(toast.title, toast.message, severity), now)
+        if self._notifier.may_show(toast, now):
+            self._notifier.shown(toast, now)
+            self._toast(toast, markup=markup)
+
+    def _toast(self, toast: Toast, *, markup: bool = False) -> None:
+        """Show `toast`, the oldest on screen making room for it: never more than the rack
+        shows at once (a key's answer would otherwise land out of sight below the others)."""
+        on_screen = list(self._notifications)  # oldest first
+        for old in on_screen[: max(0, len(on_screen) - MOST_ON_SCREEN + 1)]:
+            self._unnotify(old, refresh=False)
+            self._notifier.gone(old.title, old.message)
         super().notify(
-            message if markup else clean(message, keep_newlines=True),
-            title=clean(title),
-            severity=severity,
-            timeout=timeout,
+            toast.message,
+            title=toast.title,
+            severity=toast.severity,
+            timeout=toast.seconds,
             markup=markup,
         )
 
@@ -194,19 +229,10 @@ class DashboardCore(App[None]):
         self._states[state.batch_id] = state
         self._counts.update(state)
         self._dirty.add(state.batch_id)
-        self._pending_notices.extend(notices.notices_for(before, state))
+        in_import = self._imports.member_of(state.batch_id)
+        self._pending_notices.extend(notices.notices_for(before, state, in_import=in_import))
         if notices.is_new_auth_failure(before, state):
-            sent = state.failure is None or state.failure.http_status is not None
-            self._pending_notices.append(
-                notices.Notice(
-                    "API key refused" if sent else "No API key",
-                    "Checks are stopped. Press k to enter a key, or set REAP_API_KEY."
-                    if sent
-                    else "Nothing is sent without one. Press k to enter a key, or set "
-                    "REAP_API_KEY.",
-                    "error",
-                )
-            )
+            self._pending_notices.append(notices.auth_notice(state))
 
     def _apply_changes(self) -> None:
         """Apply every change recorded since the last flush, in one batch update."""
@@ -218,26 +244,34 @@ class DashboardCore(App[None]):
             # The header (counts, requests) follows on the one-second tick: redrawn at every
             # flush it would be a frame of its own four times a second.
             self._rows.apply_changes(dirty)
-            if self.table.cursor_key in dirty or self.table.cursor_key is None:
+            selected = self.table.cursor_key
+            if selected is None or selected in dirty or selected in self._imports.keys_of(dirty):
                 self._render_detail()
         self._remember(dirty)
 
     def _tick(self) -> None:
+        self._pending_notices.extend(self._imports.notices())
         with self.batch_update():
             self._rows.tick()
             self._render_header()
             self._render_detail()
 
     def _announce(self) -> None:
-        seen: set[notices.Notice] = set()
-        for notice in self._pending_notices:
-            if notice in seen:
-                continue
-            seen.add(notice)
-            self.notify(notice.message, title=notice.title, severity=notice.severity)
-        if seen and self._config.bell:
-            self.bell()
+        """Tell what happened: every notice to the log, toasts merged per kind and second."""
+        now = self._clock.now()
+        self._notifier.add(self._pending_notices, now)
         self._pending_notices.clear()
+        toasts = self._notifier.due(now)
+        for toast in toasts:
+            self._toast(toast)
+        if toasts and self._config.bell:
+            self.bell()
+
+    @property
+    def cadence(self) -> CadenceConfig:
+        """The cadence in force (the engine's)."""
+        engine = self._engine
+        return engine.cadence if engine is not None else CadenceConfig()
 
     def _remember(self, batch_ids: set[str]) -> None:
         """Note changed (or removed) batches; `_save_states` writes them on its timer."""
@@ -251,16 +285,18 @@ class DashboardCore(App[None]):
             self._tell_state_problem()
 
     def current_view(self) -> View:
+        collapsed, opened = self._imports.folding()
         return View(
             sort=self._sort.name,
             reverse=self._reverse,
             query=self._rows.query,
             selected=self.table.cursor_key,
-            collapsed=tuple(sorted(self._rows.collapsed)),
+            collapsed=tuple(collapsed),
+            opened=tuple(opened),
         )
 
     def _save_view(self) -> None:
-        """The sort, filter, selection and collapsed groups, when they changed."""
+        """The sort, filter, selection and folded or opened imports, when they changed."""
         if self._view_memory is not None:
             self._view_memory.save(self.current_view())
 
@@ -272,8 +308,10 @@ class DashboardCore(App[None]):
     def _restore_environment(self) -> None:
         """Show every watched batch of the environment shown as last saved, and keep them for
         the engine to watch (`_start_engine`); nothing is sent here. The batches of other
-        environments stay in the list, unwatched."""
+        environments stay in the list, unwatched. Each batch of an import is watched with its
+        place in it (the cadence inside an import)."""
         base_url = self._client.base_url
+        self._imports.set_imports(self._watchlist.imports, base_url)
         with long_lived():
             saved = SavedStates.open(self._watchlist, self._clock, base_url)
             self._saved_states = saved
@@ -291,6 +329,7 @@ class DashboardCore(App[None]):
                         label=entry.label,
                         uploaded_at=entry.uploaded_at,
                         initial=state,
+                        in_import=self._imports.membership(entry.batch_id),
                     )
                 )
 
@@ -298,6 +337,9 @@ class DashboardCore(App[None]):
 
     def _render_header(self) -> None:
         groups = self._counts.groups()
+        shown = [self._states[b] for b in self._rows.shown_batches if b in self._states]
+        if self._rows.query:
+            groups = shown_counts(shown, self._rules)
         health = self._engine.health if self._engine is not None else None
         self._banner.show(
             self._marked(
@@ -308,6 +350,7 @@ class DashboardCore(App[None]):
                     health=health,
                     now=self._clock.now(),
                     width=max(20, self.size.width - 2),
+                    totals=shown_totals(shown, self._rules),
                 )
             )
         )
@@ -327,6 +370,11 @@ class DashboardCore(App[None]):
     def _render_detail(self) -> None:
         body = self._detail_body
         selected = self.table.cursor_key
+        name = name_of_key(selected)
+        self._set_detail_title("Selected import" if name else "Selected batch")
+        if name is not None:
+            self._render_import(name)
+            return
         state = self._states.get(selected) if selected else None
         if state is None:
             self._detail_shown = None
@@ -363,13 +411,46 @@ class DashboardCore(App[None]):
         taller = self._detail_body.lines > pane.scrollable_content_region.height > 0
         pane.border_subtitle = "↓ more: tab, then pgdn" if taller else ""
 
+    def _render_import(self, name: str) -> None:
+        """The import pane: drawn at each tick (its ETA and times move); the body repaints only
+        the lines that changed."""
+        imported = self._imports.imported(name)
+        if imported is None:
+            return
+        now = self._clock.now()
+        numbers = self._imports.numbers(name)
+        self._detail_shown = None
+        key = self.table.cursor_key
+        if self._detail_batch != key:
+            self._detail_batch = key
+            self._detail_pane.scroll_home(animate=False)
+        members = [self._states[b] for b in self._imports.batch_ids(name)]
+        self._detail_body.show(
+            render_import_pane(
+                imported,
+                numbers,
+                members,
+                rules=self._rules,
+                cadence=self.cadence,
+                now=now,
+                utc=self._utc,
+            )
+        )
+        self._hint_more()
+
+    def _set_detail_title(self, title: str) -> None:
+        # Held, not queried: the one-second tick may come while the screen is torn down.
+        if self._detail_pane.border_title != title:
+            self._detail_pane.border_title = title
+
     def _arrange(self) -> None:
         self._rows.show(self._sort, reverse=self._reverse)
 
     def _update_sort_title(self) -> None:
         direction = " (reversed)" if self._reverse else ""
         query = clean(self._rows.query, limit=40)
-        shown = f" · filter “{query}”: {self.table.row_count} shown" if query else ""
+        count = len(self._rows.shown_batches)
+        shown = f" · filter “{query}”: {count} shown" if query else ""
         # Content, not a str: a str title is parsed as markup, and the query is typed text.
         self.table.border_title = Content(
             f"Batches ({len(self._states)}) · sort: {self._sort.name}{direction}{shown}"

@@ -100,13 +100,47 @@ def header_text(
     health: EngineHealth | None,
     now: float,
     width: int,
+    totals: Text | None = None,
 ) -> Text:
-    """Two lines: who and where, then how the batches stand; shorter words when narrow."""
+    """Two lines: who and where, then how the batches stand, with the records of the batches
+    shown (`totals`) where they fit; the same words at every width (see `_counts_line`)."""
     first = _engine_line(environment, key_state, health, now, short=False)
     if first.cell_len > width:
         first = _engine_line(environment, key_state, health, now, short=True)
     second = _counts_line(groups, width=width)
+    if totals is not None and groups:
+        first, second = _with_totals(
+            first, second, totals, width, groups, environment, key_state, health, now
+        )
     return Text("\n").join([first, second])
+
+
+def _with_totals(
+    first: Text,
+    second: Text,
+    totals: Text,
+    width: int,
+    groups: list[tuple[Condition, int]],
+    environment: str,
+    key_state: str,
+    health: EngineHealth | None,
+    now: float,
+) -> tuple[Text, Text]:
+    """The records shown, where they fit: after the counts, else after the first line (in its
+    shorter form if need be), else after the counts drawn tighter to make room; else left out."""
+    joined = Text.assemble(second, (" · ", "dim"), totals)
+    if joined.cell_len <= width:
+        return first, joined
+    short = _engine_line(environment, key_state, health, now, short=True)
+    for line in (first, short):
+        on_first = Text.assemble(line, (" · ", "dim"), totals)
+        if on_first.cell_len <= width:
+            return on_first, second
+    room = width - 3 - totals.cell_len
+    tighter = _counts_line(groups, width=room)
+    if room > 0 and tighter.cell_len <= room:
+        return first, Text.assemble(tighter, (" · ", "dim"), totals)
+    return first, second
 
 
 class DashboardHeader(Static):

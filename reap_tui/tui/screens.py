@@ -19,7 +19,7 @@ from reap_tui.api.ids import InvalidBatchId, parse_batch_id
 from reap_tui.apikey import ApiKey
 from reap_tui.labels import clean_label
 from reap_tui.store.model import LABEL_LIMIT
-from reap_tui.vocabulary import CONDITIONS, Rules, meaning
+from reap_tui.vocabulary import CONDITIONS, IMPORT_CONDITIONS, Rules, meaning
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,9 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("d", "stop watching the selected batch (asks first)"),
     ("r / R", "check the selected batch / every batch now"),
     ("space", "pause or resume the selected batch"),
+    ("enter", "fold or open the selected import"),
+    ("→ / ←", "open / fold it; r R space on its row act on its batches"),
+    ("n", "every notification of this session"),
     ("P", "pause or resume every batch"),
     ("/", "filter: a state (failed, stalled…) or label/id words"),
     ("s", "next sort order (or click a column header)"),
@@ -193,6 +196,12 @@ def status_rows(rules: Rules) -> list[tuple[str, str]]:
     return [(condition.label, meaning(condition, rules)) for condition in CONDITIONS]
 
 
+def import_status_rows(rules: Rules) -> list[tuple[str, str]]:
+    """Every state of an import as its row shows it, and what it means."""
+    conditions = IMPORT_CONDITIONS.values()
+    return [(condition.label, meaning(condition, rules)) for condition in conditions]
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
 
@@ -210,6 +219,10 @@ class HelpScreen(ModalScreen[None]):
             "\nStatuses (the header counts them; / and a name filters by one)\n", style="bold"
         )
         for status, says in status_rows(self._rules):
+            body.append(f"  {status:<16}", style="bold")
+            body.append(f" {says}\n")
+        body.append("\nImports (a row above their batches, filtered the same way)\n", style="bold")
+        for status, says in import_status_rows(self._rules):
             body.append(f"  {status:<16}", style="bold")
             body.append(f" {says}\n")
         body.append("\nPress escape to close.", style="dim")

@@ -30,6 +30,7 @@ from reap_tui.tui.column_chooser import ColumnChooser
 from reap_tui.tui.columns import fit_columns
 from reap_tui.tui.environments import Place, elsewhere_text, next_place, places
 from reap_tui.tui.header import NO_KEY
+from reap_tui.tui.import_rows import import_key
 from reap_tui.tui.ordering import SORT_ORDERS
 from reap_tui.ui_state import UiStateError, save_columns
 
@@ -169,22 +170,25 @@ class ViewActions(BatchActions):
     # -- the view at start ---------------------------------------------------------------------
 
     def _restore_view(self) -> None:
-        """The sort, filter and selection of the last run on this watch list."""
+        """The sort, filter, selection and imports folded or opened of the last run on this
+        watch list."""
         memory = self._view_memory
         if memory is None:
             return
         view = memory.read()
         self._sort = SORT_ORDERS.get(view.sort, self._sort)
         self._reverse = view.reverse
-        self._rows.collapsed = set(view.collapsed)
+        self._imports.restore_folding(view.collapsed, view.opened)
         if view.query:
             self._rows.query = view.query
             box = self.query_one("#filter", Input)
             box.value = view.query
             box.add_class("-shown")
         self._arrange()
-        if view.selected is not None:
-            self.table.select(view.selected)
+        if view.selected is not None and not self.table.select(view.selected):
+            folded_in = self._imports.member_of(view.selected)
+            if folded_in is not None:
+                self.table.select(import_key(folded_in))  # its import, folded since
 
     def palette_actions(self) -> list[PaletteAction]:
         from reap_tui.tui.palette import PaletteAction

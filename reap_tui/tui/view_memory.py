@@ -1,5 +1,6 @@
-"""What the dashboard was showing (sort, filter, selection, collapsed groups), kept in the state
-database's view table so a restart opens where the last run left off.
+"""What the dashboard was showing (sort, filter, selection, the imports folded and those
+opened), kept in the state database's view table so a restart opens where the last run left
+off.
 
 Saved only when it changed since the last save, on the state-save timer and at quit. A saved
 value of the wrong type or size (another version, a hand edit) is ignored, never fatal.
@@ -23,6 +24,9 @@ class View:
     query: str = ""
     selected: str | None = None
     collapsed: tuple[str, ...] = ()
+    """Names of the imports folded..."""
+    opened: tuple[str, ...] = ()
+    """...and of those opened (an import in neither is folded if it does not fit)."""
 
     def values(self) -> dict[str, Any]:
         return {
@@ -31,6 +35,7 @@ class View:
             "query": self.query,
             "selected": self.selected,
             "collapsed": list(self.collapsed),
+            "opened": list(self.opened),
         }
 
 
@@ -41,16 +46,20 @@ def view_of(values: dict[str, Any]) -> View:
     reverse = values.get("reverse")
     query = values.get("query")
     selected = values.get("selected")
-    collapsed = values.get("collapsed")
     return View(
         sort=sort if isinstance(sort, str) and len(sort) <= 40 else default.sort,
         reverse=reverse if isinstance(reverse, bool) else default.reverse,
         query=query if isinstance(query, str) and len(query) <= QUERY_LIMIT else default.query,
         selected=selected if isinstance(selected, str) and len(selected) <= 100 else None,
-        collapsed=tuple(item for item in collapsed if isinstance(item, str))
-        if isinstance(collapsed, list) and len(collapsed) <= COLLAPSED_LIMIT
-        else (),
+        collapsed=_names(values.get("collapsed")),
+        opened=_names(values.get("opened")),
     )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) > COLLAPSED_LIMIT:
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
 
 
 class ViewMemory:

@@ -1,0 +1,44 @@
+"""The header's count of what is on screen: batches by state, and their records, of the batches
+the table shows (those matching the filter, an import's folded batches included).
+
+States are the vocabulary's, judged by the rules in force, so the header counts under a name
+exactly what the filter finds under it. Records are each batch's counts clamped to add up (as
+an import's numbers are): an anomalous answer does not make the totals impossible too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from reap_tui import format as fmt
+from reap_tui.engine.imports import records_of
+from reap_tui.engine.state import BatchState
+from reap_tui.tui.cells import failure_style
+from reap_tui.tui.counts import StatusCounts
+from reap_tui.vocabulary import Condition, Rules
+
+
+def shown_counts(states: Sequence[BatchState], rules: Rules) -> list[tuple[Condition, int]]:
+    counts = StatusCounts(rules)
+    for state in states:
+        counts.update(state)
+    return counts.groups()
+
+
+def shown_totals(states: Sequence[BatchState], rules: Rules) -> Text | None:
+    """`12,345/60,000 records · 456 failed`, or None before any batch has counts; the failed
+    count coloured as a failure rate of that share is."""
+    records = [found for state in states if (found := records_of(state)) is not None]
+    if not records:
+        return None
+    total = sum(r.total for r in records)
+    processed = sum(r.processed for r in records)
+    failed = sum(r.failed for r in records)
+    text = Text(f"{fmt.count(processed)}/{fmt.count(total)} records", style="bold")
+    if failed:
+        text.append(" · ")
+        style = failure_style(failed / processed if processed else None, rules, bold=True)
+        text.append(f"{fmt.count(failed)} failed", style=style)
+    return text
