@@ -36,11 +36,12 @@ def duration(seconds: float | None) -> str:
     return f"{secs}s"
 
 
+_LAST_MINUTE_STEP = 15  # seconds: how a time in its last minute moves (`in 45s`, `~30s`)
+
+
 def _coarse(seconds: float) -> str:
-    """One unit, for relative times: `10s` (in steps of ten), `3m`, `2h`, `4d`."""
-    total = max(0, int(seconds))
-    if total < 60:
-        return f"{total // 10 * 10}s"
+    """One unit, for relative times: `3m`, `2h`, `4d` (never under a minute)."""
+    total = max(60, int(seconds))
     if total < 3600:
         return f"{total // 60}m"
     if total < 86400:
@@ -49,25 +50,27 @@ def _coarse(seconds: float) -> str:
 
 
 def ago(timestamp: float | datetime | None, now: float) -> str:
-    """`3m ago`, `20s ago`; `just now` within ten seconds; a future time (clock skew) reads
-    `in 3m`. Steps of ten seconds, then whole units: a column of these changes rarely."""
+    """`3m ago`, `2h ago`; `<1m ago` within a minute (either way: clock skew); a time further
+    ahead reads `in 3m`. Whole units only: a column of these changes once a minute at most."""
     if timestamp is None:
         return NONE
     at = timestamp.timestamp() if isinstance(timestamp, datetime) else timestamp
     delta = now - at
-    if abs(delta) < 10:
-        return "just now"
+    if abs(delta) < 60:
+        return "<1m ago"
     if delta < 0:
         return f"in {_coarse(-delta)}"
     return f"{_coarse(delta)} ago"
 
 
 def coarse_duration(seconds: float) -> str:
-    """A time left at the step a reader needs: `42s` in the last minute, then whole minutes
-    (`3m`, rounded down), then hours and minutes (`1h 05m`). A countdown shown this way
-    changes once a minute until its last minute, so a table of them is not redrawn every second.
-    """
+    """A time left at the step a reader needs: `45s` in the last minute (in steps of fifteen
+    seconds, rounded up), then whole minutes (`3m`, rounded down), then hours and minutes
+    (`1h 05m`). Shown this way a time left changes once a minute until its last minute, then
+    four times, so a table of them is not redrawn every second."""
     total = max(0, round(seconds))
+    if total < 60:
+        total = _LAST_MINUTE_STEP * math.ceil(total / _LAST_MINUTE_STEP)
     if total < 60:
         return f"{total}s"
     minutes = total // 60
@@ -77,16 +80,14 @@ def coarse_duration(seconds: float) -> str:
 
 
 def countdown(at: float | None, now: float) -> str:
-    """Time left until `at`: `in 45s` (the last minute in steps of five seconds, rounded up),
-    `in 3m`, or `due` once reached."""
+    """Time left until `at`: `in 45s`, `in 3m` (at `coarse_duration`'s steps), or `due` once
+    reached."""
     if at is None:
         return NONE
     left = at - now
     if left < 0.5:
         return "due"
-    if left < 60:
-        left = 5 * math.ceil(left / 5)
-    return f"in {coarse_duration(left)}"
+    return f"in {coarse_duration(math.ceil(left))}"
 
 
 def count(value: int | None) -> str:

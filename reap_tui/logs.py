@@ -76,9 +76,11 @@ def start_logging(path: Path | None, secrets: Iterable[str]) -> RedactSecrets:
         return redact
     handler.addFilter(redact)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    for name in ("reap_tui", "httpx"):
+    # httpx's own line per request says what ours says (`GET batch ... -> ... in N ms`): from
+    # httpx only its warnings, so a check costs one line of the log, not two.
+    for name, level in (("reap_tui", logging.DEBUG), ("httpx", logging.WARNING)):
         logger = logging.getLogger(name)
-        logger.setLevel(logging.DEBUG)
+        logger.setLevel(level)
         logger.addHandler(handler)
         logger.propagate = False
     return redact

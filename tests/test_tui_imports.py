@@ -43,7 +43,7 @@ from .import_support import (
     state,
     status,
 )
-from .tui_support import stub_app
+from .tui_support import stub_app, wait_for
 
 WIDE = (120, 36)
 NARROW = (80, 24)
@@ -321,8 +321,8 @@ async def test_the_live_sort_moves_other_batches_never_an_imports(tmp_path: Path
                 last, phase=Phase.FAILED, status=status(last.batch_id, "failed", 10)
             )
         )
-        await settle(pilot)
-        assert app.table.row_keys[-2:] == (referrals, payroll), "what needs a person first"
+        # Rows moved by their changes are put in place at the next one-second tick.
+        await wait_for(pilot, lambda: app.table.row_keys[-2:] == (referrals, payroll))
         assert list(app.table.row_keys[1:13]) == MARCH, "an import's batches in upload order"
         assert app.table.cell_text(MARCH[11], "status") == "✗ failed"
 

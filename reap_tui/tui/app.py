@@ -19,7 +19,6 @@ from reap_tui.tui.batch_rows import GroupedTable
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.core import (
     FLUSH_INTERVAL,
-    TICK_INTERVAL,
     WIDE_FROM,
     DashboardConfig,
     EngineFactory,
@@ -106,8 +105,7 @@ class DashboardApp(OutsideEvents):
         self._update_sort_title()
         self.table.focus()
         self._refresh_timers = [
-            self.set_interval(FLUSH_INTERVAL, self._apply_changes),
-            self.set_interval(TICK_INTERVAL, self._tick),
+            self.set_interval(FLUSH_INTERVAL, self._on_timer),
             self.set_interval(self.state_save_interval, self._save_states),
         ]
         self._tell_state_problem()

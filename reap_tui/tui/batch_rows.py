@@ -83,11 +83,14 @@ class BatchRows:
         self._live = LiveOrder(ATTENTION, rules=rules)
         self._lone: list[str] = []
         self._members: set[str] = set()
+        # Rows whose changes moved them in the order are put in place at the next tick: at most
+        # one reshuffle a second, not one a flush (each moves every line below it on screen).
+        self._reorder_due = False
         self.shown_batches: list[str] = []
         """The batches shown, in order (an import's batches folded under its row included):
         what the header's totals count."""
         # Each row as last drawn: the state it showed and its time-dependent cells.
-        self._drawn: dict[str, tuple[BatchState, tuple[Text, ...]]] = {}
+        self._drawn: dict[str, tuple[BatchState, tuple[str, ...]]] = {}
 
     @property
     def order(self) -> SortOrder:
@@ -109,7 +112,11 @@ class BatchRows:
         row = cells.row_cells(state, keys, self._clock.now(), self.rules)
         self._drawn[batch_id] = (
             state,
-            tuple(text for key, text in zip(keys, row, strict=True) if key in cells.TIMED_COLUMNS),
+            tuple(
+                text.plain
+                for key, text in zip(keys, row, strict=True)
+                if key in cells.TIMED_COLUMNS
+            ),
         )
         if "label" in keys and self.imports.member_of(batch_id) is not None:
             index = keys.index("label")
@@ -129,6 +136,7 @@ class BatchRows:
         self._lone = self._live.arrange(
             state for state in wanted if state.batch_id not in self._members
         )
+        self._reorder_due = False
         self.rearrange()
 
     def fold(self, name: str, folded: bool) -> bool:
@@ -139,13 +147,14 @@ class BatchRows:
         self.rearrange()
         return True
 
-    def rearrange(self) -> None:
+    def rearrange(self, *, live: bool = False) -> None:
         """The rows again, each part's order kept (an import folded or opened, or its state
-        matching the filter or no longer)."""
+        matching the filter or no longer). `live`: rows moved by their batches' changes, not
+        by the user: the view stays where it is, and follows the cursor only off screen."""
         query = Query.parse(self.query)
         keys = self.imports.arrange(self._members, self._lone, query, self._page())
         self.shown_batches = [*self.imports.shown_batches(), *self._lone]
-        self._set_rows(keys)
+        self._set_rows(keys, keep_line=not live)
 
     def _page(self) -> int:
         """How many rows the table shows at once (estimated before it is laid out)."""
@@ -201,18 +210,25 @@ class BatchRows:
         if keys_of_imports and query.states & _IMPORT_STATE_KEYS:
             regroup = True  # an import's state may match the filter now, or no longer
         moved = self._live.update(kept, table.row_keys, table.row_index)
-        if moved or regroup:
+        if regroup:
             joining = [state.batch_id for state in kept if state.batch_id not in lone]
             self._lone = self._live.sorted([*(b for b in self._lone if b in lone), *joining])
-            self.rearrange()
+            self._reorder_due = False
+            self.rearrange(live=True)
+        elif moved:
+            self._reorder_due = True
 
     def tick(self) -> None:
         """The once-a-second pass: the rows on screen whose time texts now read differently,
         and every import's row (its ETA, rate and times)."""
+        if self._reorder_due:
+            self._reorder_due = False
+            self._lone = self._live.sorted(self._lone)
+            self.rearrange(live=True)
         if self.imports.state_changed:
             self.imports.state_changed = False
             if Query.parse(self.query).states & _IMPORT_STATE_KEYS:
-                self.rearrange()  # a stall comes with time, not with a batch's change
+                self.rearrange(live=True)  # a stall comes with time, not with a change
         now = self._clock.now()
         timed = [placed.key for placed in self.table.shown_columns]
         timed = [key for key in timed if key in cells.TIMED_COLUMNS]
@@ -225,12 +241,12 @@ class BatchRows:
             state = self._states.get(batch_id)
             if state is None:
                 continue
-            texts = tuple(cells.cell_text(key, state, now, self.rules) for key in timed)
+            texts = tuple(cells.timed_words(key, state, now, self.rules) for key in timed)
             drawn = self._drawn.get(batch_id)
             if drawn is None or texts != drawn[1]:
                 self.table.refresh_row(batch_id)
 
-    def _set_rows(self, keys: Iterable[str]) -> None:
-        self.table.set_rows(keys)
+    def _set_rows(self, keys: Iterable[str], *, keep_line: bool = True) -> None:
+        self.table.set_rows(keys, keep_line=keep_line)
         for gone in self._drawn.keys() - set(self.table.row_keys):
             del self._drawn[gone]

@@ -174,6 +174,7 @@ class BatchTable(ScrollView, can_focus=True):
         self._cursor = 0
         self._cursor_key: str | None = None
         self._hover: int | None = None
+        self._line_styles: dict[tuple[bool, bool], Style] = {}
         self.rows_rendered = 0
         """How many times a row's cells were rendered (cache misses): the cost of changes."""
 
@@ -228,11 +229,14 @@ class BatchTable(ScrollView, can_focus=True):
         self._layout_width = -1
         self.refresh()
 
-    def set_rows(self, keys: Iterable[str]) -> None:
-        """Show these rows in this order. The cursor stays on its key, on the same screen line
-        when the scroll allows; if its row is gone it stays at the same index."""
+    def set_rows(self, keys: Iterable[str], *, keep_line: bool = True) -> None:
+        """Show these rows in this order. The cursor stays on its key: `keep_line`, on the same
+        screen line when the scroll allows (a re-sort); else the view stays where it is unless
+        the cursor's row left it (rows moving as they change: only lines that now show another
+        row are drawn). If the cursor's row is gone it stays at the same index."""
         keys = list(keys)
         before_key, before_row = self._cursor_key, self._cursor
+        before_keys, before_top, before_hover = self._keys, int(self.scroll_offset.y), self._hover
         self._keys = keys
         self._index = {key: index for index, key in enumerate(keys)}
         for gone in self._revisions.keys() - self._index.keys():
@@ -245,10 +249,17 @@ class BatchTable(ScrollView, can_focus=True):
         self._hover = None
         if before_key is not None and before_key in self._index:
             row = self._index[before_key]
-            self.scroll_to(y=self.scroll_offset.y + row - before_row, animate=False)
+            if keep_line:
+                self.scroll_to(y=self.scroll_offset.y + row - before_row, animate=False)
         else:
             row = before_row
-        self.refresh()
+        top = int(self.scroll_offset.y)
+        if top != before_top or len(keys) != len(before_keys):
+            self.refresh()
+        else:  # rows moved in place: redraw the lines on screen that now show another row
+            for index in range(top, min(len(keys), top + self._rows_on_screen())):
+                if keys[index] != before_keys[index] or index == before_hover:
+                    self.refresh_line(index + HEADER_HEIGHT)
         self.move_cursor(row)
 
     def refresh_row(self, key: str) -> None:
@@ -275,7 +286,7 @@ class BatchTable(ScrollView, can_focus=True):
             return self._header_line(layout, width)
         index = int(self.scroll_offset.y) + y - HEADER_HEIGHT
         if not 0 <= index < len(self._keys):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._line_style(False, False))
         return self._styled(self._row_cells(index), index)
 
     def _current_layout(self) -> tuple[Placed, ...]:
@@ -328,7 +339,9 @@ class BatchTable(ScrollView, can_focus=True):
         if self._header is None or self._header[0] != self._layout_version:
             titles = [Text(placed.column.header) for placed in layout]
             self._header = (self._layout_version, self._line_of(titles, layout, width))
-        style = self.rich_style + self.get_component_rich_style("batch-table--header")
+        style = self._line_style(False, False) + self.get_component_rich_style(
+            "batch-table--header"
+        )
         return self._header[1].apply_style(style)
 
     def _row_cells(self, index: int) -> Strip:
@@ -347,12 +360,25 @@ class BatchTable(ScrollView, can_focus=True):
         self._lines[key] = _RowLine(revision, self._layout_version, strip, memo)
         return strip
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line_styles.clear()
+
+    def _line_style(self, even: bool, hover: bool) -> Style:
+        """The style laid over a row's line; kept until the CSS that makes it changes (the
+        widget's `rich_style` walks every ancestor: per line it was half of a line's cost)."""
+        style = self._line_styles.get((even, hover))
+        if style is None:
+            style = self.rich_style
+            if even:
+                style += self.get_component_rich_style("batch-table--even-row")
+            if hover:
+                style += self.get_component_rich_style("batch-table--hover")
+            self._line_styles[even, hover] = style
+        return style
+
     def _styled(self, cells: Strip, index: int) -> Strip:
-        style = self.rich_style
-        if index % 2 == 0:
-            style += self.get_component_rich_style("batch-table--even-row")
-        if index == self._hover:
-            style += self.get_component_rich_style("batch-table--hover")
+        style = self._line_style(index % 2 == 0, index == self._hover)
         if index != self._cursor:
             return cells.apply_style(style)
         cursor = self.get_component_rich_style("batch-table--cursor")

@@ -127,17 +127,24 @@ def cell_text(
         return _cell(fmt.percent(share, share=True), failure_style(share, rules))
     if column == "rate":
         return _cell(fmt.rate(measures.rate_per_minute(state)))
-    if column == "eta":
-        return _cell(fmt.eta(measures.eta(state, now, rules)))
     if column == "next":
         style = "bold red" if state.failure is not None else ""
-        return _cell(fmt.next_check(state, now), style)
+        return _cell(timed_words(column, state, now, rules), style)
+    if column in TIMED_COLUMNS:
+        return _cell(timed_words(column, state, now, rules))
     if column == "id":
         return _cell(short_id(state.batch_id), "dim")
-    if column in ("created", "started", "updated", "completed"):
-        moment = getattr(status, f"{column}_at") if status else None
-        return _cell(fmt.ago(moment, now))
     raise KeyError(column)
+
+
+def timed_words(column: str, state: BatchState, now: float, rules: Rules) -> str:
+    """What a column of `TIMED_COLUMNS` says now (its style depends on the state alone)."""
+    if column == "eta":
+        return fmt.eta(measures.eta(state, now, rules))
+    if column == "next":
+        return fmt.next_check(state, now)
+    status = state.status
+    return fmt.ago(getattr(status, f"{column}_at") if status else None, now)
 
 
 def row_cells(

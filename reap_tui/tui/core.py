@@ -1,8 +1,9 @@
 """The dashboard's core: what it holds, how engine states reach the screen, and how it draws.
 
 Changes arrive through `_on_state`, possibly thousands a second; they are only recorded here
-and applied together a few times a second (`FLUSH_INTERVAL`). One one-second timer keeps the
-relative times, countdowns and the header current. The states that changed are written to the
+and applied together a few times a second (`FLUSH_INTERVAL`); every `FLUSHES_PER_TICK`th
+flush also keeps the relative times, countdowns and the header current, in the same frame (two
+timers would each cost a frame of their own). The states that changed are written to the
 state database every `STATE_SAVE_INTERVAL` seconds and at shutdown. `actions.py` turns keys into
 engine calls on top of this; `app.py` is the app itself: layout, start-up and shutdown.
 No polling logic and no HTTP here.
@@ -43,16 +44,18 @@ from reap_tui.tui.import_pane import render_import_pane
 from reap_tui.tui.import_rows import ImportRows, name_of_key
 from reap_tui.tui.notifications import MOST_ON_SCREEN, Notifier, Toast, toast_seconds
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
-from reap_tui.tui.totals import shown_counts, shown_totals
+from reap_tui.tui.totals import shown_counts, shown_totals, totals_text
 from reap_tui.tui.view_memory import View, ViewMemory
-from reap_tui.vocabulary import Rules
+from reap_tui.vocabulary import Condition, Rules
 
 FLUSH_INTERVAL = 0.25
-TICK_INTERVAL = 1.0
+FLUSHES_PER_TICK = 4  # a tick a second
 STATE_SAVE_INTERVAL = 3.0
 STATE_SAVE_ROWS = 500  # at most per timed save, so one pauses the screen briefly; at quit: all
 WIDE_FROM = 180  # columns from which the detail pane sits beside the table (dashboard.tcss)
 
+# (flushes applied, the shown batches, the rules) -> the header's counts and records totals
+_Summary = tuple[int, list[str], Rules, list[tuple[Condition, int]], Text | None]
 EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
 T = TypeVar("T")
 
@@ -112,6 +115,9 @@ class DashboardCore(App[None]):
         self._detail_shown: tuple[object, ...] | None = None
         self._detail_batch: str | None = None  # the batch the pane shows
         self._dirty: set[str] = set()
+        self._flushes = 0
+        self._applied = 0  # flushes that applied changes: what `_summary` was computed at
+        self._summary: _Summary | None = None
         self._saved_states: SavedStates | None = None
         self._pending_notices: list[notices.Notice] = []
         self._notifier = Notifier()
@@ -240,6 +246,7 @@ class DashboardCore(App[None]):
         if not self._dirty:
             return
         dirty, self._dirty = self._dirty, set()
+        self._applied += 1
         with self.batch_update():
             # The header (counts, requests) follows on the one-second tick: redrawn at every
             # flush it would be a frame of its own four times a second.
@@ -248,6 +255,12 @@ class DashboardCore(App[None]):
             if selected is None or selected in dirty or selected in self._imports.keys_of(dirty):
                 self._render_detail()
         self._remember(dirty)
+
+    def _on_timer(self) -> None:
+        self._apply_changes()
+        self._flushes += 1
+        if self._flushes % FLUSHES_PER_TICK == 0:
+            self._tick()
 
     def _tick(self) -> None:
         self._pending_notices.extend(self._imports.notices())
@@ -335,11 +348,29 @@ class DashboardCore(App[None]):
 
     # -- rendering -----------------------------------------------------------------------------
 
-    def _render_header(self) -> None:
-        groups = self._counts.groups()
-        shown = [self._states[b] for b in self._rows.shown_batches if b in self._states]
+    def _shown_summary(self) -> tuple[list[tuple[Condition, int]], Text | None]:
+        """The header's counts by state and records of the rows shown: computed again only
+        when states were applied or the rows changed (a pass over every batch, each second)."""
+        shown_ids, rules = self._rows.shown_batches, self._rules
+        cached = self._summary
+        if (
+            cached is not None
+            and cached[0] == self._applied
+            and cached[1] is shown_ids  # replaced, not changed, when the rows change
+            and cached[2] is rules
+        ):
+            return cached[3], cached[4]
         if self._rows.query:
-            groups = shown_counts(shown, self._rules)
+            shown = [self._states[b] for b in shown_ids if b in self._states]
+            groups, totals = shown_counts(shown, rules), shown_totals(shown, rules)
+        else:  # every batch: kept as states change
+            groups = self._counts.groups()
+            totals = totals_text(self._counts.records, rules)
+        self._summary = (self._applied, shown_ids, rules, groups, totals)
+        return groups, totals
+
+    def _render_header(self) -> None:
+        groups, totals = self._shown_summary()
         health = self._engine.health if self._engine is not None else None
         self._banner.show(
             self._marked(
@@ -350,7 +381,7 @@ class DashboardCore(App[None]):
                     health=health,
                     now=self._clock.now(),
                     width=max(20, self.size.width - 2),
-                    totals=shown_totals(shown, self._rules),
+                    totals=totals,
                 )
             )
         )
@@ -409,7 +440,9 @@ class DashboardCore(App[None]):
         """Say how to reach what is below the pane's fold, when there is any."""
         pane = self._detail_pane
         taller = self._detail_body.lines > pane.scrollable_content_region.height > 0
-        pane.border_subtitle = "↓ more: tab, then pgdn" if taller else ""
+        hint = "↓ more: tab, then pgdn" if taller else ""
+        if pane.border_subtitle != hint:  # setting it repaints the whole pane, even unchanged
+            pane.border_subtitle = hint
 
     def _render_import(self, name: str) -> None:
         """The import pane: drawn at each tick (its ETA and times move); the body repaints only

@@ -189,14 +189,13 @@ def failure_panel(failure: ApiFailure, *, show_raw: bool, advice: str | None = N
 
 
 def _elapsed(state: BatchState, seconds: float | None) -> str:
-    """A time still running reads in steps of ten seconds, then whole minutes (`40s`, `12m`),
-    so the pane does not change every second; once the batch has completed, exactly
-    (`12m 05s`)."""
+    """A time still running reads in whole minutes (`<1m`, `12m`), so the pane does not change
+    every second; once the batch has completed, exactly (`12m 05s`)."""
     if seconds is None:
         return fmt.NONE
     if state.status is not None and state.status.completed_at is not None:
         return fmt.duration(seconds)
-    return fmt.coarse_duration(seconds - seconds % 10 if seconds < 60 else seconds)
+    return "<1m" if seconds < 60 else fmt.coarse_duration(seconds)
 
 
 def time_texts(state: BatchState, now: float, rules: Rules = Rules()) -> tuple[str, ...]:  # noqa: B008

@@ -18,21 +18,26 @@ from reap_tui.vocabulary import RANK, Block, Rules, Tone, condition_of, parse_qu
 SortKey = Callable[[BatchState, Rules], tuple[object, ...]]
 
 
+FINISH_STEP = 60.0  # seconds: finish times closer than this sort by label
+
+
 def _label(state: BatchState) -> tuple[object, ...]:
     return (state.label.casefold() or "\uffff", state.batch_id)
 
 
 def _attention(state: BatchState, rules: Rules) -> tuple[object, ...]:
     """What needs a person (most urgent state first), then what is in progress (those failing
-    records above the red threshold first, then soonest to finish first), then what waits, what
-    is paused, and what has finished."""
+    records above the red threshold first, then soonest to finish first, to the minute: a new
+    estimate seconds off does not shuffle the rows), then what waits, what is paused, and what
+    has finished."""
     condition = condition_of(state, rules)
     block = condition.block
     rank = RANK[condition.key] if block is Block.PERSON else 0
     finish = 0.0
     if block is Block.WORKING:
         rank = 0 if measures.failure_tone(state.failure_rate, rules) is Tone.BAD else 1
-        finish = measures.finish_at(state, rules) or math.inf
+        at = measures.finish_at(state, rules)
+        finish = math.inf if at is None else float(at // FINISH_STEP)
     return (int(block), rank, finish, *_label(state))
 
 

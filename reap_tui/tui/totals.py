@@ -16,7 +16,7 @@ from reap_tui import format as fmt
 from reap_tui.engine.imports import records_of
 from reap_tui.engine.state import BatchState
 from reap_tui.tui.cells import failure_style
-from reap_tui.tui.counts import StatusCounts
+from reap_tui.tui.counts import RecordSums, StatusCounts
 from reap_tui.vocabulary import Condition, Rules
 
 
@@ -28,15 +28,21 @@ def shown_counts(states: Sequence[BatchState], rules: Rules) -> list[tuple[Condi
 
 
 def shown_totals(states: Sequence[BatchState], rules: Rules) -> Text | None:
+    """The records of these batches (`totals_text`)."""
+    sums = RecordSums()
+    for state in states:
+        if (found := records_of(state)) is not None:
+            sums.add(found, 1)
+    return totals_text(sums, rules)
+
+
+def totals_text(sums: RecordSums, rules: Rules) -> Text | None:
     """`12,345/60,000 records · 456 failed`, or None before any batch has counts; the failed
     count coloured as a failure rate of that share is."""
-    records = [found for state in states if (found := records_of(state)) is not None]
-    if not records:
+    if not sums.batches:
         return None
-    total = sum(r.total for r in records)
-    processed = sum(r.processed for r in records)
-    failed = sum(r.failed for r in records)
-    text = Text(f"{fmt.count(processed)}/{fmt.count(total)} records", style="bold")
+    processed, failed = sums.processed, sums.failed
+    text = Text(f"{fmt.count(processed)}/{fmt.count(sums.total)} records", style="bold")
     if failed:
         text.append(" · ")
         style = failure_style(failed / processed if processed else None, rules, bold=True)
