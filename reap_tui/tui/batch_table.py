@@ -175,6 +175,7 @@ class BatchTable(ScrollView, can_focus=True):
         self._cursor_key: str | None = None
         self._hover: int | None = None
         self._line_styles: dict[tuple[bool, bool], Style] = {}
+        self._screen_rows: int | None = None
         self.rows_rendered = 0
         """How many times a row's cells were rendered (cache misses): the cost of changes."""
 
@@ -299,8 +300,14 @@ class BatchTable(ScrollView, can_focus=True):
             self._header = None
         return self._layout
 
+    def on_resize(self) -> None:
+        self._screen_rows = None
+
     def _rows_on_screen(self) -> int:
-        return max(0, self.scrollable_content_region.height - HEADER_HEIGHT)
+        # Kept until the next resize: asked for each changed row, the region is costly to get.
+        if self._screen_rows is None:
+            self._screen_rows = max(0, self.scrollable_content_region.height - HEADER_HEIGHT)
+        return self._screen_rows
 
     def _line_of(
         self,
