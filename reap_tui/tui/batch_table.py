@@ -12,7 +12,6 @@ cursor move or a re-sort renders no cell. Columns that fit the width are chosen 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from itertools import count
 from typing import ClassVar
 
@@ -28,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reap_tui.tui.columns import CELL_PADDING, Column, Placed, fit_columns
+from reap_tui.tui.table_lines import RowLine, draw_line
 
 # (row key, the columns shown) -> one Text per shown column, in order. Texts are cut to their
 # column (with an ellipsis) and justified by the table.
@@ -35,25 +35,6 @@ RowRenderer = Callable[[str, Sequence[Placed]], Sequence[Text]]
 
 HEADER_HEIGHT = 1
 LINE_CACHE_SIZE = 1024
-
-
-@dataclass(frozen=True)
-class _CellSegments:
-    """A cell as drawn: its text, its width, and the segments they made."""
-
-    text: Text
-    width: int
-    segments: list[Segment]
-
-
-@dataclass(frozen=True)
-class _RowLine:
-    """A row's cached line, current while its revision and the layout are."""
-
-    revision: int
-    layout_version: int
-    strip: Strip
-    cells: dict[str, _CellSegments]
 
 
 class BatchTable(ScrollView, can_focus=True):
@@ -165,7 +146,7 @@ class BatchTable(ScrollView, can_focus=True):
         # A row's revision changes with its content; a line cached at another one is stale.
         self._revisions: dict[str, int] = {}
         self._next_revision = count(1)
-        self._lines: LRUCache[str, _RowLine] = LRUCache(LINE_CACHE_SIZE)
+        self._lines: LRUCache[str, RowLine] = LRUCache(LINE_CACHE_SIZE)
         self._layout: tuple[Placed, ...] = ()
         self._cell_styles: dict[str, Style] = {}
         self._layout_width = -1
@@ -309,43 +290,13 @@ class BatchTable(ScrollView, can_focus=True):
             self._screen_rows = max(0, self.scrollable_content_region.height - HEADER_HEIGHT)
         return self._screen_rows
 
-    def _line_of(
-        self,
-        cells: Sequence[Text],
-        layout: Sequence[Placed],
-        width: int,
-        memo: dict[str, _CellSegments] | None = None,
-    ) -> Strip:
-        """One line of cells. With `memo` (the row's cells as last drawn), a cell whose text and
-        width are unchanged reuses its segments: a tick that changes one time column renders
-        one cell, not the row."""
-        segments: list[Segment] = []
-        padding = " " * CELL_PADDING
-        console = self.app.console
-        used = 0
-        for placed, cell in zip(layout, cells, strict=True):
-            drawn = memo.get(placed.key) if memo is not None else None
-            if drawn is None or drawn.width != placed.width or drawn.text != cell:
-                shown = cell.copy()
-                shown.truncate(placed.width, overflow="ellipsis")
-                shown.align(placed.column.justify, placed.width)
-                padded = Text.assemble(padding, shown, padding, no_wrap=True, end="")
-                # Each cell its own segments (as in DataTable): a screenshot places every cell
-                # at its column even where a viewer's fallback font draws a symbol wider.
-                padded.stylize(self._cell_styles[placed.key])
-                drawn = _CellSegments(cell, placed.width, list(padded.render(console)))
-                if memo is not None:
-                    memo[placed.key] = drawn
-            segments.extend(drawn.segments)
-            used += placed.width + 2 * CELL_PADDING
-        if used < width:
-            segments.append(Segment(" " * (width - used)))
-        return Strip(segments, width)
-
     def _header_line(self, layout: tuple[Placed, ...], width: int) -> Strip:
         if self._header is None or self._header[0] != self._layout_version:
             titles = [Text(placed.column.header) for placed in layout]
-            self._header = (self._layout_version, self._line_of(titles, layout, width))
+            line = draw_line(
+                titles, layout, width, console=self.app.console, cell_styles=self._cell_styles
+            )
+            self._header = (self._layout_version, line)
         style = self._line_style(False, False) + self.get_component_rich_style(
             "batch-table--header"
         )
@@ -362,9 +313,16 @@ class BatchTable(ScrollView, can_focus=True):
             return cached.strip
         memo = cached.cells if cached is not None else {}
         self.rows_rendered += 1
-        strip = self._line_of(self._render_row(key, layout), layout, self._layout_width, memo)
+        strip = draw_line(
+            self._render_row(key, layout),
+            layout,
+            self._layout_width,
+            console=self.app.console,
+            cell_styles=self._cell_styles,
+            memo=memo,
+        )
         self._lines.discard(key)  # LRUCache.set keeps an existing entry's value
-        self._lines[key] = _RowLine(revision, self._layout_version, strip, memo)
+        self._lines[key] = RowLine(revision, self._layout_version, strip, memo)
         return strip
 
     def notify_style_update(self) -> None:
