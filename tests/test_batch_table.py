@@ -20,6 +20,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.strip import Strip
 
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.clock import FakeClock
@@ -171,6 +172,35 @@ async def test_only_a_changed_row_on_screen_is_rendered_again() -> None:
         table.select("k900")  # scrolled into view: drawn with what it says now
         await pilot.pause()
         assert "changed off screen" in screen_line(table, "k900")
+
+
+async def test_rows_that_move_by_themselves_redraw_only_the_lines_they_change() -> None:
+    """A row moved by its batch's change (not a re-sort by the user): the view stays where it
+    is, the cursor on its row, and only the lines that now show another row are drawn."""
+    app = Host(300)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        table = app.table
+        table.move_cursor(40)
+        await pilot.pause()
+        top = int(table.scroll_offset.y)
+        assert 0 < top < 40 - 6
+        drawn: list[int] = []
+        draw = table.render_line
+
+        def counted(y: int) -> Strip:
+            drawn.append(y)
+            return draw(y)
+
+        table.render_line = counted  # type: ignore[method-assign]
+        keys = list(app.keys)
+        keys.insert(top + 3, keys.pop(top + 6))  # one row up three places, above the cursor
+        table.set_rows(keys, keep_line=False)
+        await pilot.pause()
+        assert int(table.scroll_offset.y) == top
+        assert (table.cursor_key, table.cursor_row) == ("k40", 40)
+        assert sorted(set(drawn)) == [4, 5, 6, 7]  # screen lines of rows top+3 .. top+6
+        assert f"row k{top + 6}" in screen_line(table, f"k{top + 6}")
 
 
 async def test_keys_move_the_cursor_and_enter_selects() -> None:
