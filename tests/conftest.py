@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,6 +23,20 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile("reap-tui")
+
+
+def _children_get_default_signals() -> None:
+    """Run as a background job (`pytest &`: SIGINT ignored) or under `nohup` (SIGHUP ignored),
+    the programs the tests start would inherit the ignored signals, and the tests that send
+    them would wait in vain. A handled signal is reset to its default at exec; an ignored one
+    is not: so handle them here (SIGHUP by doing nothing, as nohup meant)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: None)
+
+
+_children_get_default_signals()
 
 # 2025-10-08T11:40:00Z, the day of the documented examples.
 START = 1_759_923_600.0
