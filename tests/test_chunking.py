@@ -403,7 +403,13 @@ def test_any_valid_file_splits_into_valid_chunks_that_add_up(
         assert data.startswith(source.header)
         assert (len(data), hashlib.sha256(data).hexdigest()) == (chunk.size_bytes, chunk.sha256)
         assert chunk.size_bytes <= max_bytes
-        assert 1 <= chunk.data_rows <= max_rows
+        budget, fitting = max_bytes - len(source.header), 0
+        for row in source.rows[records : records + max_rows]:
+            if len(row) > budget:
+                break
+            budget -= len(row)
+            fitting += 1
+        assert chunk.data_rows == fitting, "each upload as full as the row and byte limits allow"
         report = validate_bytes(data)
         assert report.ok
         assert (report.data_rows, report.columns) == (chunk.data_rows, source_report.columns)
