@@ -244,6 +244,7 @@ class OutsideEvents(ViewActions):
         watcher.written()
         where = f" The unreadable file was kept as {moved_to}." if moved_to else ""
         self.notify(f"The list shown was written to {self._watchlist.path}.{where}")
+        self._note_trouble()
 
     def _saved_to_watchlist(self, change: Callable[[], T]) -> T | None:
         """As the core's, remembering whether the last change could be saved (the marker)."""
