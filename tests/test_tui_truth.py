@@ -20,7 +20,7 @@ from reap_tui.tui.notices import notices_for
 from .conftest import START
 from .dashboard_support import detail_text
 from .state_gallery import IDS, NOT_FOUND_ERROR, SERVER_ERROR, answer, gallery_states, moving
-from .tui_support import StubEngine, stub_app
+from .tui_support import StubEngine, stub_app, wait_for
 
 
 def header_text(app: DashboardApp) -> str:
@@ -58,24 +58,74 @@ async def test_attention_keeps_sorting_as_answers_come_and_the_cursor_stays(
         engine: StubEngine = engines[0]
         app.select_batch(batches[4].batch_id)
         await flushed(pilot)
-        # The ninth batch is not found: it needs a person, so it goes to the top at once.
+        # The ninth batch is not found: it needs a person, so it goes to the top.
         lost = dataclasses.replace(
             batches[8], phase=Phase.NOT_FOUND, failure=NOT_FOUND_ERROR, next_check_at=None
         )
         engine.publish(lost)
-        await flushed(pilot)
-        assert app.table.row_keys[0] == lost.batch_id
+        await wait_for(pilot, lambda: app.table.row_keys[0] == lost.batch_id)
         assert app.table.cursor_key == batches[4].batch_id, "the cursor stays on its batch"
-        # The first batch completes: it goes below every batch still working.
+        # The seventh batch completes: it goes below every batch still working.
         done = dataclasses.replace(
-            batches[0],
+            batches[6],
             phase=Phase.COMPLETED,
-            status=answer(batches[0].batch_id, "completed", 5000, 5000, completed=-10),
+            status=answer(batches[6].batch_id, "completed", 5000, 5000, completed=-10),
         )
+        assert app.table.row_keys[-1] != done.batch_id
         engine.publish(done)
-        await flushed(pilot)
-        assert app.table.row_keys[-1] == done.batch_id
+        await wait_for(pilot, lambda: app.table.row_keys[-1] == done.batch_id)
         assert app.table.cursor_key == batches[4].batch_id
+
+
+def counting_ticks(app: DashboardApp) -> list[tuple[str, ...]]:
+    """The table's rows after each tick, from now on."""
+    after: list[tuple[str, ...]] = []
+    tick = app._tick
+
+    def counted() -> None:
+        tick()
+        after.append(app.table.row_keys)
+
+    app._tick = counted  # type: ignore[method-assign]
+    return after
+
+
+async def test_rows_that_keep_moving_are_put_in_place_every_few_ticks_but_trouble_at_once(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    batches = [running(n, 100 * n) for n in range(1, 11)]
+    app, engines = stub_app(batches, tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await flushed(pilot)
+        engine: StubEngine = engines[0]
+        ticks = counting_ticks(app)
+        first, second, lost = batches[0], batches[1], batches[2]
+
+        def finishing(batch: BatchState) -> BatchState:
+            """Nearly done: sorted first among the working batches."""
+            return dataclasses.replace(
+                batch, status=answer(batch.batch_id, "in_progress", 5000, 4990), checks_made=11
+            )
+
+        engine.publish(finishing(first))  # the first move after a quiet while: the next tick
+        await wait_for(pilot, lambda: app.table.row_keys[0] == first.batch_id)
+        moved_at = len(ticks)
+        assert moved_at <= 1
+        engine.publish(finishing(second))  # moving again so soon: a few ticks later
+        await wait_for(pilot, lambda: second.batch_id in app.table.row_keys[:2])
+        waited = len(ticks) - moved_at
+        assert waited >= 4, "not put in place at every tick while rows keep moving"
+        assert all(second.batch_id not in rows[:2] for rows in ticks[moved_at:-1])
+        # A batch that needs a person moves at the next tick, however recent the last move.
+        moved_at = len(ticks)
+        engine.publish(
+            dataclasses.replace(
+                lost, phase=Phase.NOT_FOUND, failure=NOT_FOUND_ERROR, next_check_at=None
+            )
+        )
+        await wait_for(pilot, lambda: app.table.row_keys[0] == lost.batch_id)
+        assert len(ticks) - moved_at <= 1
 
 
 async def test_a_flush_that_moves_nothing_in_the_order_does_not_reorder(tmp_path: Path) -> None:

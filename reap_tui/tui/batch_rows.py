@@ -30,9 +30,13 @@ from reap_tui.tui.import_rows import (
 )
 from reap_tui.tui.live_order import LiveOrder
 from reap_tui.tui.ordering import ATTENTION, Query, SortOrder, matches
-from reap_tui.vocabulary import IMPORT_CONDITIONS, Rules
+from reap_tui.vocabulary import IMPORT_CONDITIONS, Block, Rules, condition_of
 
 _IMPORT_STATE_KEYS = frozenset(condition.key for condition in IMPORT_CONDITIONS.values())
+# While rows keep moving (the first round of checks of a long list moves one a check), they are
+# put in place at most every this many ticks: each reshuffle redraws every line below the first
+# row moved. A batch that now needs a person is put in place at the next tick all the same.
+REORDER_TICKS = 5
 
 
 class GroupedTable(BatchTable):
@@ -83,9 +87,11 @@ class BatchRows:
         self._live = LiveOrder(ATTENTION, rules=rules)
         self._lone: list[str] = []
         self._members: set[str] = set()
-        # Rows whose changes moved them in the order are put in place at the next tick: at most
-        # one reshuffle a second, not one a flush (each moves every line below it on screen).
+        # Rows whose changes moved them in the order are put in place at a tick (see
+        # REORDER_TICKS), not at every flush.
         self._reorder_due = False
+        self._reorder_urgent = False
+        self._ticks_since_reorder = REORDER_TICKS
         self.shown_batches: list[str] = []
         """The batches shown, in order (an import's batches folded under its row included):
         what the header's totals count."""
@@ -136,7 +142,7 @@ class BatchRows:
         self._lone = self._live.arrange(
             state for state in wanted if state.batch_id not in self._members
         )
-        self._reorder_due = False
+        self._reorder_due = self._reorder_urgent = False
         self.rearrange()
 
     def fold(self, name: str, folded: bool) -> bool:
@@ -213,16 +219,23 @@ class BatchRows:
         if regroup:
             joining = [state.batch_id for state in kept if state.batch_id not in lone]
             self._lone = self._live.sorted([*(b for b in self._lone if b in lone), *joining])
-            self._reorder_due = False
+            self._reorder_due = self._reorder_urgent = False
             self.rearrange(live=True)
         elif moved:
             self._reorder_due = True
+            self._reorder_urgent = self._reorder_urgent or any(
+                condition_of(state, self.rules).block is Block.PERSON for state in kept
+            )
 
     def tick(self) -> None:
         """The once-a-second pass: the rows on screen whose time texts now read differently,
         and every import's row (its ETA, rate and times)."""
-        if self._reorder_due:
-            self._reorder_due = False
+        self._ticks_since_reorder += 1
+        if self._reorder_due and (
+            self._reorder_urgent or self._ticks_since_reorder >= REORDER_TICKS
+        ):
+            self._reorder_due = self._reorder_urgent = False
+            self._ticks_since_reorder = 0
             self._lone = self._live.sorted(self._lone)
             self.rearrange(live=True)
         if self.imports.state_changed:
