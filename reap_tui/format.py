@@ -110,9 +110,19 @@ def rate(per_minute: float | None) -> str:
     return f"{per_minute:.1f}/min"
 
 
+ETA_WIDTH = 7  # `~9h 59m`; from ten hours on, whole hours (`~24h`)
+_MOST_HOURS = 9999
+
+
 def eta(seconds: float | None) -> str:
-    """Time to completion, at a countdown's step: `~42s`, `~12m`."""
-    return NONE if seconds is None else f"~{coarse_duration(seconds)}"
+    """Time to completion, at a countdown's step: `~42s`, `~12m`, `~3h 05m`; from ten hours on
+    in whole hours, `~24h` (a large import's minutes that far ahead say nothing)."""
+    if seconds is None:
+        return NONE
+    if seconds < 10 * 3600:
+        return f"~{coarse_duration(seconds)}"
+    hours = round(seconds / 3600)
+    return f"~{hours}h" if hours <= _MOST_HOURS else f">{_MOST_HOURS}h"
 
 
 def absolute(timestamp: float | datetime | None, *, utc: bool) -> str:

@@ -126,6 +126,16 @@ def test_numbers() -> None:
     assert fmt.rate(0.5) == "0.5/min"
     assert fmt.eta(125) == "~2m"
     assert fmt.eta(42) == "~45s"  # the last minute in steps of fifteen seconds
+    assert fmt.eta(9 * 3600 + 59 * 60) == "~9h 59m"
+    assert fmt.eta(23 * 3600 + 59 * 60) == "~24h"  # a large import's day: whole hours
+
+
+@given(st.floats(min_value=0, max_value=1e12, allow_nan=False))
+def test_an_eta_fits_its_column(seconds: float) -> None:
+    from reap_tui.tui.cells import COLUMNS
+
+    (width,) = (column.width for column in COLUMNS if column.key == "eta")
+    assert len(fmt.eta(seconds)) <= width
 
 
 def test_absolute_time_in_utc_names_the_zone() -> None:

@@ -39,7 +39,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("failed", "Failed", 6, priority=4, justify="right"),
     Column("fail_rate", "Fail %", 6, priority=8, justify="right"),
     Column("rate", "Rate", 9, priority=9, justify="right"),
-    Column("eta", "ETA", 7, priority=6, justify="right"),
+    Column("eta", "ETA", fmt.ETA_WIDTH, priority=6, justify="right"),
     Column("updated", "Updated", 8, priority=5, justify="right"),
     Column("next", "Next check", fmt.NEXT_CHECK_WIDTH, priority=7),
     Column("ok", "OK", 6, priority=10, justify="right"),
