@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import logging.handlers
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -86,13 +87,30 @@ def start_logging(path: Path | None, secrets: Iterable[str]) -> RedactSecrets:
     return redact
 
 
+LOG_MAX_BYTES = 2 * 1024 * 1024  # then it is rotated, three old files kept
+
+
 class _LogFile(logging.handlers.RotatingFileHandler):
     """A rotating log whose file is opened by `open_for_append`: never through a symbolic
-    link, created private, and an existing file's permissions left as they are."""
+    link, created private, and an existing file's permissions left as they are.
+
+    The size is counted as records are written rather than asked of the file before each one
+    (the standard handler formats every record twice and seeks the file for it: a line per
+    check made that a cost of every check)."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8")
+        self._size = 0
+        super().__init__(path, maxBytes=LOG_MAX_BYTES, backupCount=3, encoding="utf-8")
 
     def _open(self) -> io.TextIOWrapper:
         fd, _created = open_for_append(Path(self.baseFilename))
+        self._size = os.fstat(fd).st_size
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        return self._size >= self.maxBytes
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        self._size += len(text.encode("utf-8", "replace")) + 1
+        return text

@@ -12,7 +12,7 @@ from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
 from reap_tui.clock import SystemClock
 from reap_tui.engine.engine import Engine
-from reap_tui.logs import REDACTED, RedactSecrets, start_logging
+from reap_tui.logs import LOG_MAX_BYTES, REDACTED, RedactSecrets, start_logging
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 
 from .cli_support import run_cli
@@ -108,3 +108,31 @@ def test_a_key_typed_in_for_the_session_is_redacted_from_then_on(
     logging.getLogger("reap_tui.test").warning("the server echoed %s", typed)
     text = log_file.read_text()
     assert typed not in text and f"the server echoed {REDACTED}" in text
+
+
+def test_the_log_is_rotated_at_its_size_counting_what_the_file_already_held(
+    tmp_path: Path,
+) -> None:
+    log_file = tmp_path / "reap.log"
+    log_file.write_bytes(b"x" * (LOG_MAX_BYTES - 1000) + b"\n")  # an earlier run's lines
+    logger = logging.getLogger("reap_tui")
+    before = list(logger.handlers)
+    start_logging(log_file, [])
+    try:
+        line = "a check of a batch " * 5
+        for _ in range(100):
+            logger.debug(line)  # ~10 KB: past the limit within the first kilobyte
+        assert (tmp_path / "reap.log.1").stat().st_size >= LOG_MAX_BYTES - 1000
+        assert (tmp_path / "reap.log.1").read_bytes().startswith(b"xxx")
+        assert 0 < log_file.stat().st_size < 20_000
+        for _ in range(3 * LOG_MAX_BYTES // len(line) + 100):
+            logger.debug(line)
+        kept = [log_file, *(tmp_path / f"reap.log.{n}" for n in (1, 2, 3))]
+        sizes = [path.stat().st_size for path in kept]
+        assert all(size <= LOG_MAX_BYTES + 200 for size in sizes), sizes
+        assert not (tmp_path / "reap.log.4").exists(), "three old files kept"
+    finally:
+        for handler in [h for h in logger.handlers if h not in before]:
+            for name in ("reap_tui", "httpx"):
+                logging.getLogger(name).removeHandler(handler)
+            handler.close()
