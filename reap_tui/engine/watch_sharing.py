@@ -49,6 +49,7 @@ class WatchSharing:
         self._reader: StateDB | None = None
         self._writer: StateDB | None = None
         self._written: dict[str, bytes] = {}
+        self._saved: dict[str, BatchState] = {}  # the state each digest was taken of
         self._watcher: ListWatcher | None = None
         self._lost_at: float | None = None  # when a holder was first seen gone
         self.problem: str | None = None  # why the watch list could not be read
@@ -140,18 +141,22 @@ class WatchSharing:
         rows = []
         for batch_id in batch_ids:
             state = states.get(batch_id)
-            if state is None or state.last_checked_at is None:
-                continue
+            if state is None or state.last_checked_at is None or self._saved.get(batch_id) is state:
+                continue  # states are replaced, never changed: this one is saved already
             row = _row(state, self._base_url)
             digest = record_digest(row.text or "")
             if self._written.get(batch_id) != digest:
-                rows.append((row, digest))
+                rows.append((row, digest, state))
+            else:
+                self._saved[batch_id] = state
         if not rows:
             return
         if self._writer is None:
             self._writer = StateDB.open(self._db_path, self._engine.clock)
-        if self._writer.save([row for row, _ in rows]) is not SaveOutcome.NOT_SAVED:
-            self._written.update({row.batch_id: digest for row, digest in rows})
+        if self._writer.save([row for row, _, _ in rows]) is not SaveOutcome.NOT_SAVED:
+            for row, digest, state in rows:
+                self._written[row.batch_id] = digest
+                self._saved[row.batch_id] = state
 
 
 def _row(state: BatchState, base_url: str) -> StateRow:
