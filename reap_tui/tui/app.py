@@ -86,8 +86,8 @@ class DashboardApp(OutsideEvents):
         yield self._elsewhere
         with Container(id="body"):
             yield self.table
-            with self._detail_pane:
-                yield self._detail_body
+            with self._detail.container:
+                yield self._detail.body
         yield FilterBox(placeholder="filter: label, id or status (escape clears)", id="filter")
         yield KeysFooter()
 
@@ -124,7 +124,7 @@ class DashboardApp(OutsideEvents):
 
     def on_resize(self) -> None:
         self._render_header()
-        self._detail_shown = None  # the pane's lines at its new width
+        self._detail.forget()  # the pane's lines at its new width
         self._render_detail()
 
     @on(BatchTable.RowHighlighted)

@@ -18,7 +18,6 @@ from typing import TypeVar
 
 from rich.text import Text
 from textual.app import App
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
@@ -37,16 +36,15 @@ from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
 from reap_tui.tui.batch_rows import BatchRows
 from reap_tui.tui.column_choice import ColumnChoice
-from reap_tui.tui.detail_body import DetailBody
-from reap_tui.tui.detail_render import render_detail, time_texts
+from reap_tui.tui.detail_pane import IMPORT_TITLE, DetailPane
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.import_pane import render_import_pane
 from reap_tui.tui.import_rows import ImportRows, name_of_key
 from reap_tui.tui.notifications import MOST_ON_SCREEN, Notifier, Toast, toast_seconds
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
-from reap_tui.tui.totals import shown_counts, shown_totals, totals_text
+from reap_tui.tui.totals import ShownSummary
 from reap_tui.tui.view_memory import View, ViewMemory
-from reap_tui.vocabulary import Condition, Rules
+from reap_tui.vocabulary import Rules
 
 FLUSH_INTERVAL = 0.25
 FLUSHES_PER_TICK = 4  # a tick a second
@@ -54,8 +52,6 @@ STATE_SAVE_INTERVAL = 3.0
 STATE_SAVE_ROWS = 500  # at most per timed save, so one pauses the screen briefly; at quit: all
 WIDE_FROM = 180  # columns from which the detail pane sits beside the table (dashboard.tcss)
 
-# (flushes applied, the shown batches, the rules) -> the header's counts and records totals
-_Summary = tuple[int, list[str], Rules, list[tuple[Condition, int]], Text | None]
 EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
 T = TypeVar("T")
 
@@ -111,13 +107,10 @@ class DashboardCore(App[None]):
         self._rules = config.rules
         self._states: dict[str, BatchState] = {}
         self._counts = counts.StatusCounts(config.rules)
-        # What the detail pane last rendered: (state, utc, show_raw, its time texts).
-        self._detail_shown: tuple[object, ...] | None = None
-        self._detail_batch: str | None = None  # the batch the pane shows
         self._dirty: set[str] = set()
         self._flushes = 0
-        self._applied = 0  # flushes that applied changes: what `_summary` was computed at
-        self._summary: _Summary | None = None
+        self._applied = 0  # flushes that applied changes: when `_summary` must count again
+        self._summary = ShownSummary()
         self._saved_states: SavedStates | None = None
         self._pending_notices: list[notices.Notice] = []
         self._notifier = Notifier()
@@ -142,8 +135,7 @@ class DashboardCore(App[None]):
         self._column_choice = ColumnChoice.from_settings(config.columns, config.hidden_columns)
         self.table.set_columns(self._column_choice.columns())
         self._elsewhere = Static(id="elsewhere")  # batches of other environments, if any
-        self._detail_body = DetailBody(id="detail-body")
-        self._detail_pane = VerticalScroll(id="detail")
+        self._detail = DetailPane()
         self.theme = config.theme
 
     def notify(
@@ -348,29 +340,15 @@ class DashboardCore(App[None]):
 
     # -- rendering -----------------------------------------------------------------------------
 
-    def _shown_summary(self) -> tuple[list[tuple[Condition, int]], Text | None]:
-        """The header's counts by state and records of the rows shown: computed again only
-        when states were applied or the rows changed (a pass over every batch, each second)."""
-        shown_ids, rules = self._rows.shown_batches, self._rules
-        cached = self._summary
-        if (
-            cached is not None
-            and cached[0] == self._applied
-            and cached[1] is shown_ids  # replaced, not changed, when the rows change
-            and cached[2] is rules
-        ):
-            return cached[3], cached[4]
-        if self._rows.query:
-            shown = [self._states[b] for b in shown_ids if b in self._states]
-            groups, totals = shown_counts(shown, rules), shown_totals(shown, rules)
-        else:  # every batch: kept as states change
-            groups = self._counts.groups()
-            totals = totals_text(self._counts.records, rules)
-        self._summary = (self._applied, shown_ids, rules, groups, totals)
-        return groups, totals
-
     def _render_header(self) -> None:
-        groups, totals = self._shown_summary()
+        groups, totals = self._summary.of(
+            self._applied,
+            self._rows.shown_batches,
+            filtered=bool(self._rows.query),
+            states=self._states,
+            counts=self._counts,
+            rules=self._rules,
+        )
         health = self._engine.health if self._engine is not None else None
         self._banner.show(
             self._marked(
@@ -399,34 +377,18 @@ class DashboardCore(App[None]):
             self._driver.write(f"\x1b]2;{title}\x07")
 
     def _render_detail(self) -> None:
-        body = self._detail_body
         selected = self.table.cursor_key
         name = name_of_key(selected)
-        self._set_detail_title("Selected import" if name else "Selected batch")
         if name is not None:
             self._render_import(name)
             return
         state = self._states.get(selected) if selected else None
         if state is None:
-            self._detail_shown = None
-            body.show(Text(self._nothing_selected(), style="dim"))
-            self._hint_more()
+            self._detail.show_message(self._nothing_selected())
             return
-        now = self._clock.now()
-        rules = self._rules
-        shown = (state, self._utc, self._show_raw, time_texts(state, now, rules))
-        if self._detail_shown is not None and all(
-            a is b or a == b for a, b in zip(shown, self._detail_shown, strict=True)
-        ):
-            return  # the same state, settings and times: the detail would render the same
-        if self._detail_batch != state.batch_id:
-            self._detail_batch = state.batch_id
-            self._detail_pane.scroll_home(animate=False)  # another batch: from its top
-        self._detail_shown = shown
-        body.show(
-            render_detail(state, now=now, utc=self._utc, show_raw=self._show_raw, rules=rules)
+        self._detail.show_batch(
+            state, now=self._clock.now(), utc=self._utc, show_raw=self._show_raw, rules=self._rules
         )
-        self._hint_more()
 
     def _nothing_selected(self) -> str:
         if self._rows.query and self._states:
@@ -436,45 +398,22 @@ class DashboardCore(App[None]):
             return "No batch is watched here.\n\nPress a to watch a batch by its id."
         return "No batch selected."
 
-    def _hint_more(self) -> None:
-        """Say how to reach what is below the pane's fold, when there is any."""
-        pane = self._detail_pane
-        taller = self._detail_body.lines > pane.scrollable_content_region.height > 0
-        hint = "↓ more: tab, then pgdn" if taller else ""
-        if pane.border_subtitle != hint:  # setting it repaints the whole pane, even unchanged
-            pane.border_subtitle = hint
-
     def _render_import(self, name: str) -> None:
-        """The import pane: drawn at each tick (its ETA and times move); the body repaints only
-        the lines that changed."""
         imported = self._imports.imported(name)
         if imported is None:
+            self._detail.set_title(IMPORT_TITLE)
             return
-        now = self._clock.now()
-        numbers = self._imports.numbers(name)
-        self._detail_shown = None
-        key = self.table.cursor_key
-        if self._detail_batch != key:
-            self._detail_batch = key
-            self._detail_pane.scroll_home(animate=False)
         members = [self._states[b] for b in self._imports.batch_ids(name)]
-        self._detail_body.show(
-            render_import_pane(
-                imported,
-                numbers,
-                members,
-                rules=self._rules,
-                cadence=self.cadence,
-                now=now,
-                utc=self._utc,
-            )
+        pane = render_import_pane(
+            imported,
+            self._imports.numbers(name),
+            members,
+            rules=self._rules,
+            cadence=self.cadence,
+            now=self._clock.now(),
+            utc=self._utc,
         )
-        self._hint_more()
-
-    def _set_detail_title(self, title: str) -> None:
-        # Held, not queried: the one-second tick may come while the screen is torn down.
-        if self._detail_pane.border_title != title:
-            self._detail_pane.border_title = title
+        self._detail.show_import(self.table.cursor_key or name, pane)
 
     def _arrange(self) -> None:
         self._rows.show(self._sort, reverse=self._reverse)

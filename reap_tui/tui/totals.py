@@ -8,7 +8,7 @@ an import's numbers are): an anomalous answer does not make the totals impossibl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 
@@ -48,3 +48,38 @@ def totals_text(sums: RecordSums, rules: Rules) -> Text | None:
         style = failure_style(failed / processed if processed else None, rules, bold=True)
         text.append(f"{fmt.count(failed)} failed", style=style)
     return text
+
+
+Summary = tuple[list[tuple[Condition, int]], Text | None]
+
+
+class ShownSummary:
+    """The header's counts by state and records of the rows shown, computed again only when
+    states were applied or the rows changed (else a pass over every batch each second)."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[int, list[str], Rules, Summary] | None = None
+
+    def of(
+        self,
+        applied: int,
+        shown_ids: list[str],
+        *,
+        filtered: bool,
+        states: Mapping[str, BatchState],
+        counts: StatusCounts,
+        rules: Rules,
+    ) -> Summary:
+        """`applied`: how many flushes applied changes so far; `shown_ids` is replaced, not
+        changed, when the rows change; `counts` (by state and records) is of every batch, kept
+        as states change, and used when no filter is on."""
+        kept = self._kept
+        if kept is not None and kept[0] == applied and kept[1] is shown_ids and kept[2] is rules:
+            return kept[3]
+        if filtered:
+            shown = [states[b] for b in shown_ids if b in states]
+            summary = shown_counts(shown, rules), shown_totals(shown, rules)
+        else:
+            summary = counts.groups(), totals_text(counts.records, rules)
+        self._kept = (applied, shown_ids, rules, summary)
+        return summary

@@ -93,7 +93,7 @@ class ViewActions(BatchActions):
         self._dirty.clear()
         self._pending_notices.clear()
         self._counts = counts.StatusCounts(self._rules)
-        self._detail_shown = None
+        self._detail.forget()
 
     def _enter_environment(self, target: Place) -> None:
         client = self._clients.get(target.base_url)
