@@ -1,9 +1,7 @@
 """The upload CSV rules (POST /entity/kyc/import/batch), checked in one streaming pass.
 
-The file is read in binary one physical line at a time and each line is decoded on its own:
-a newline byte never occurs inside a multi-byte UTF-8 sequence, so this is exact, and an
-invalid byte can be reported with its row and file offset. The byte is then replaced so the
-other rules still run on the rest of the file.
+The file is read one physical line at a time (`csv_lines`): an invalid byte is reported with
+its row and file offset, then replaced so the other rules still run on the rest of the file.
 
 Problems are reported as `batchreport.Problem`s, rows numbered as a spreadsheet shows them.
 
@@ -20,12 +18,10 @@ Decisions the upload page leaves open:
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
@@ -38,6 +34,7 @@ from reap_tui.batchreport import (
     counted,
     format_size,
 )
+from reap_tui.csv_lines import DecodedLines
 from reap_tui.files import open_regular
 
 # The report's types are defined in batchreport and are part of this module's interface.
@@ -198,63 +195,6 @@ class _Problems:
         return (*self._shown, *left_out)
 
 
-@dataclass(frozen=True)
-class _BadByte:
-    """An invalid UTF-8 byte, or (value 0) a NUL byte: one per line, the first."""
-
-    line: int
-    offset: int
-    value: int
-
-
-class _DecodedLines:
-    """The file's physical lines as text, recording invalid UTF-8 and NUL bytes on the way.
-
-    Reading stops past MAX_BYTES even if the size checked beforehand was smaller (a file
-    still being written, a pipe); for a `whole_file`, at a line longer than MAX_BYTES."""
-
-    def __init__(self, stream: BinaryIO, *, whole_file: bool = False) -> None:
-        self._stream = stream
-        self._whole_file = whole_file
-        self.bytes_read = 0
-        self.too_large = False
-        self.stopped_at_line = 0
-        self.bad_bytes: list[_BadByte] = []
-
-    def __iter__(self) -> Iterator[str]:
-        line = 0
-        while raw := self._stream.readline(MAX_BYTES + 1 - self._limited_bytes()):
-            offset = self.bytes_read
-            self.bytes_read += len(raw)
-            if self._limited_bytes() > MAX_BYTES or len(raw) > MAX_BYTES:
-                self.too_large = True
-                self.stopped_at_line = line + 1
-                return
-            line += 1
-            if line == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-                offset += len(codecs.BOM_UTF8)
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                self.bad_bytes.append(_BadByte(line, offset + error.start, raw[error.start]))
-                text = raw.decode("utf-8", errors="replace")
-            else:
-                nul = raw.find(b"\x00")
-                if nul >= 0:
-                    self.bad_bytes.append(_BadByte(line, offset + nul, 0))
-            yield text
-
-    def _limited_bytes(self) -> int:
-        """The bytes counted against MAX_BYTES: all of them, or for a whole file none (only
-        each line on its own is limited)."""
-        return 0 if self._whole_file else self.bytes_read
-
-    def take_bad_bytes(self) -> list[_BadByte]:
-        taken, self.bad_bytes = self.bad_bytes, []
-        return taken
-
-
 class _Header:
     """The header row: where each upload column is, and the problems with the names."""
 
@@ -395,7 +335,7 @@ class _Rows:
 
 def _validate_stream(stream: BinaryIO, *, whole_file: bool = False) -> ValidationReport:
     problems = _Problems()
-    lines = _DecodedLines(stream, whole_file=whole_file)
+    lines = DecodedLines(stream, limit=MAX_BYTES, whole_file=whole_file)
     reader = csv.reader(lines, strict=True)
     rows: _Rows | None = None
     columns: tuple[str, ...] = ()
