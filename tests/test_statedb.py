@@ -19,7 +19,8 @@ from reap_tui.engine.state import BatchState, Phase
 from reap_tui.store import Entry, WatchList
 from reap_tui.store import statedb as statedb_module
 from reap_tui.store.model import Source
-from reap_tui.store.statedb import SaveOutcome, StateDB, StateRow, state_db_path
+from reap_tui.store.state_rows import SaveOutcome, StateRow
+from reap_tui.store.statedb import StateDB, state_db_path
 
 from .conftest import START
 

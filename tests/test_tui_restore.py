@@ -17,7 +17,8 @@ from reap_tui.engine.snapshots import record_of
 from reap_tui.engine.state import BatchState, Phase
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 from reap_tui.store import WatchList
-from reap_tui.store.statedb import StateDB, StateRow, state_db_path
+from reap_tui.store.state_rows import StateRow
+from reap_tui.store.statedb import StateDB, state_db_path
 from reap_tui.tui.app import DashboardApp, DashboardConfig
 
 from .conftest import START

@@ -19,7 +19,8 @@ from reap_tui.engine.snapshots import record_of
 from reap_tui.engine.state import BatchState, Phase, Progress
 from reap_tui.sandbox import SandboxServer, ScriptedBatch
 from reap_tui.store import WatchList
-from reap_tui.store.statedb import StateDB, StateRow, state_db_path
+from reap_tui.store.state_rows import StateRow
+from reap_tui.store.statedb import StateDB, state_db_path
 from reap_tui.tui import app as app_module
 from reap_tui.tui.app import DashboardApp, DashboardConfig
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from reap_tui.clock import Clock
     from reap_tui.engine.state import BatchState
     from reap_tui.store import Entry, Snapshot
-    from reap_tui.store.statedb import SavedRow
+    from reap_tui.store.state_rows import SavedRow
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

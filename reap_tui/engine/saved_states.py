@@ -21,15 +21,8 @@ from reap_tui.clock import Clock
 from reap_tui.engine.snapshots import initial_state, record_of, record_of_snapshot, same_record
 from reap_tui.engine.state import BatchState
 from reap_tui.store import Entry, WatchList, WatchListError
-from reap_tui.store.statedb import (
-    SavedRow,
-    SaveOutcome,
-    StateDB,
-    StateRow,
-    encode_record,
-    record_digest,
-    state_db_path,
-)
+from reap_tui.store.state_rows import SavedRow, SaveOutcome, StateRow, encode_record, record_digest
+from reap_tui.store.statedb import StateDB, state_db_path
 
 log = logging.getLogger("reap_tui.engine")
 

@@ -23,14 +23,8 @@ from reap_tui.engine.state import BatchState
 from reap_tui.store import WatchList, WatchListError
 from reap_tui.store.lease import HEARTBEAT_INTERVAL, Lease, LeaseUnavailable, WatchingMark
 from reap_tui.store.outside_edits import ListWatcher
-from reap_tui.store.statedb import (
-    SaveOutcome,
-    StateDB,
-    StateRow,
-    encode_record,
-    record_digest,
-    state_db_path,
-)
+from reap_tui.store.state_rows import SaveOutcome, StateRow, encode_record, record_digest
+from reap_tui.store.statedb import StateDB, state_db_path
 
 TAKEOVER_GRACE = 5.0  # seconds without a holder before listed batches are polled here
 

@@ -12,25 +12,24 @@ WAL mode lets other processes read while one writes: a reader sees each save who
 all. `synchronous = NORMAL`: in WAL mode a commit survives the writer being killed (it is in
 the OS's cache); only a power cut can lose the last few saves, never corrupt the file, and a
 lost save is only a cache entry. Records are JSON the store does not interpret; the engine
-defines them. The schema and the file's handling are in `statedb_file`.
+defines them; their rows are in `state_rows`. The schema and the file's handling are in
+`statedb_file`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from reap_tui.clock import Clock
 from reap_tui.store.atomic import make_private_folder
+from reap_tui.store.state_rows import SavedRow, SaveOutcome, StateRow, encode_record, record_digest
 from reap_tui.store.statedb_file import (
     COLUMNS,
     Empty,
@@ -40,7 +39,6 @@ from reap_tui.store.statedb_file import (
     current_generation,
     is_busy,
     is_the_file,
-    json_object,
     move_aside,
     number_or_none,
     reading,
@@ -76,57 +74,6 @@ def state_db_path(watchlist_path: Path) -> Path:
     name = watchlist_path.name
     stem = name.removesuffix(".toml") if name.endswith(".toml") and name != ".toml" else name
     return watchlist_path.with_name(f"{stem}.state.db")
-
-
-@dataclass(frozen=True)
-class StateRow:
-    """One batch's state to save: `record` is any JSON object; `text`, if given, is
-    `encode_record(record)` already made."""
-
-    batch_id: str
-    base_url: str
-    checked_at: float | None
-    record: dict[str, Any]
-    text: str | None = None
-
-
-@dataclass(frozen=True)
-class SavedRow:
-    """One batch's state as read; `digest` is `record_digest` of its text, so a program can
-    tell an unchanged state without keeping every record."""
-
-    batch_id: str
-    base_url: str
-    checked_at: float | None
-    text: str
-    written_at: float
-    generation: int
-    digest: bytes
-
-    @property
-    def record(self) -> dict[str, Any] | None:
-        """The record, decoded at each call (None if the text is not a JSON object): rows are
-        read together, their records one at a time, so at 10,000 batches the decoded records
-        (several times their text) are never all in memory at once."""
-        return json_object(self.text)
-
-
-def encode_record(record: Mapping[str, Any]) -> str:
-    """The text a record is saved as (the same record always gives the same text); raises
-    ValueError, TypeError or RecursionError for a value JSON cannot hold."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-
-
-def record_digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-class SaveOutcome(Enum):
-    SAVED = "saved"
-    NOT_SAVED = "not saved"  # nothing was written; the reason is in `take_problem()`
-    # The database was unreadable and has been replaced by an empty one; the rows given were
-    # written to it, every other state must be saved again.
-    RESET = "reset"
 
 
 class StateDB:
