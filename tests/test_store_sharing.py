@@ -11,8 +11,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from reap_tui.clock import FakeClock
 from reap_tui.store import WatchList
+from reap_tui.store import watchlist as watchlist_module
 from reap_tui.store.imports import Import
 from reap_tui.store.lease import Lease
 from reap_tui.store.outside_edits import ListChanges, ListWatcher, Unreadable
@@ -131,6 +134,27 @@ def test_changes_made_outside_are_reported_against_what_was_shown(tmp_path: Path
     )
     found = watcher.poll()
     assert isinstance(found, ListChanges) and [e.batch_id for e in found.regrouped] == [C]
+
+
+def test_this_programs_own_write_is_read_at_once_even_on_the_inode_it_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system may give a new file the inode of the one it replaced: a write of this
+    program's own is whole all the same, and what it merged in is reported at the next look."""
+    path = tmp_path / "watchlist.toml"
+    clock = FakeClock(START)
+    mine = WatchList.open(path, clock)
+    mine.add(A, environment="custom", base_url=URL, label="alpha")
+    watcher = ListWatcher(mine)
+    inode = path.stat().st_ino
+    # Every write lands on the file's inode, as when the inode freed by a replace is reused.
+    monkeypatch.setattr(watchlist_module, "write_atomically", lambda p, data: p.write_bytes(data))
+    WatchList.open(path, clock).add(B, environment="custom", base_url=URL, label="bravo")
+    mine.add(C, environment="custom", base_url=URL)
+    assert path.stat().st_ino == inode
+    found = watcher.poll()
+    assert isinstance(found, ListChanges)
+    assert {e.batch_id for e in found.added} == {B, C}
 
 
 def look(watcher: ListWatcher) -> ListChanges | Unreadable | None:

@@ -17,6 +17,17 @@ import os
 import tempfile
 from pathlib import Path
 
+Stamp = tuple[int, int, int, int]  # a file's device, inode, size and modification time (ns)
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """What tells one version of a file from another; None if there is no file to stat."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
+
 
 def temp_prefix(path: Path) -> str:
     return f".{path.name}."

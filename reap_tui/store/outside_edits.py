@@ -16,11 +16,10 @@ the list in memory kept as it was; nothing here writes the file.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from reap_tui.store import imports as import_rules
+from reap_tui.store.atomic import Stamp, file_stamp
 from reap_tui.store.errors import WatchListError
 from reap_tui.store.model import Entry
 from reap_tui.store.watchlist import WatchList
@@ -57,21 +56,18 @@ class _Known:
     group: tuple[str, int] | None
 
 
-Stamp = tuple[int, int, int, int]
-
-
 class ListWatcher:
     def __init__(self, watchlist: WatchList) -> None:
         """`watchlist` as this program has shown it: later changes are reported against it."""
         self.watchlist = watchlist
         self.problem: str | None = None  # why the file cannot be read, while it cannot
-        self._stamp = _stamp_of(watchlist.path)
+        self._stamp = file_stamp(watchlist.path)
         self._seen = self._stamp  # the file as at the last look
         self._known = _known(watchlist)
 
     def poll(self) -> ListChanges | Unreadable | None:
         """What changed since the last report; None if nothing did (or nothing new to say)."""
-        stamp = _stamp_of(self.watchlist.path)
+        stamp = file_stamp(self.watchlist.path)
         if stamp == self._stamp and stamp is not None:
             return None
         if not self._settled(stamp):
@@ -104,6 +100,8 @@ class ListWatcher:
         write, as every reap-tui write is), or unchanged since the last look (an editor that
         writes in place may be half-way through: an empty or cut file is not the list)."""
         seen, self._seen = self._seen, stamp
+        if stamp is not None and stamp == self.watchlist.written_stamp:
+            return True  # this program's own write, whole whatever inode it was given
         if stamp is None or self._stamp is None:
             return stamp == seen
         return stamp[:2] != self._stamp[:2] or stamp == seen
@@ -111,16 +109,8 @@ class ListWatcher:
     def written(self) -> None:
         """This program wrote the file from its memory (an overwrite): that is what it shows."""
         self.problem = None
-        self._stamp = self._seen = _stamp_of(self.watchlist.path)
+        self._stamp = self._seen = file_stamp(self.watchlist.path)
         self._known = _known(self.watchlist)
-
-
-def _stamp_of(path: Path) -> Stamp | None:
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 def _known(watchlist: WatchList) -> dict[str, _Known]:

@@ -26,6 +26,8 @@ import platformdirs
 
 from reap_tui.clock import Clock
 from reap_tui.store.atomic import (
+    Stamp,
+    file_stamp,
     make_private_folder,
     remove_stale_temp_files,
     write_atomically,
@@ -69,6 +71,9 @@ class WatchList:
         self._added: set[str] = set()
         self._removed: set[str] = set()
         self._relabelled: set[str] = set()
+        # The file as this program last wrote it: a file with this stamp is known to be whole
+        # (the file system may give the new file the inode of the one it replaced).
+        self.written_stamp: Stamp | None = None
 
     @classmethod
     def open(cls, path: Path, clock: Clock) -> WatchList:
@@ -243,6 +248,7 @@ class WatchList:
                     moved_to = move_aside(self.path, self._clock)
             remove_stale_temp_files(self.path)
             write_atomically(self.path, encode(self._items, self._pending_uploads, self._imports))
+            self.written_stamp = file_stamp(self.path)
             self._added.clear()
             self._removed.clear()
             self._relabelled.clear()
@@ -341,6 +347,7 @@ class WatchList:
             if previous is not None:
                 write_atomically(self.backup_path, previous)
             write_atomically(self.path, data)
+            self.written_stamp = file_stamp(self.path)
         self._added.clear()
         self._removed.clear()
         self._relabelled.clear()
