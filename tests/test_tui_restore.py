@@ -4,57 +4,22 @@ was seen (summary.errors, the failure, the checks) is shown again after a restar
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from reap_tui.api.client import ReapClient
-from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.clock import FakeClock
 from reap_tui.commands.dashboard import engine_factory
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.limiter import Limits
-from reap_tui.engine.snapshots import record_of
-from reap_tui.engine.state import BatchState, Phase
+from reap_tui.engine.state import Phase
 from reap_tui.sandbox import Fault, SandboxServer, ScriptedBatch
 from reap_tui.store import WatchList
-from reap_tui.store.state_rows import StateRow
-from reap_tui.store.statedb import StateDB, state_db_path
 from reap_tui.tui.app import DashboardApp, DashboardConfig
 
 from .conftest import START
 from .dashboard_support import detail_text
+from .saved_batches import DONE, RUNNING, saved_list
 from .tui_support import seeded, wait_for
-
-DONE = "11111111-1111-4111-8111-111111111111"
-RUNNING = "22222222-2222-4222-8222-222222222222"
-
-
-def saved_list(path: Path, clock: FakeClock, base_url: str) -> None:
-    watchlist = WatchList.open(path, clock)
-    created = datetime.fromtimestamp(START - 900, tz=UTC)
-    rows = []
-    for batch_id, label, phase, status, processed in (
-        (DONE, "Yesterday", Phase.COMPLETED, "completed", 50),
-        (RUNNING, "Tonight", Phase.POLLING, "in_progress", 1234),
-    ):
-        watchlist.add(batch_id, environment="custom", base_url=base_url, label=label)
-        answer = BatchStatus(
-            batch_id=batch_id,
-            status=BatchStatusValue.from_wire(status),
-            total_records=5000 if batch_id == RUNNING else 50,
-            processed_records=processed,
-            failed_records=0,
-            created_at=created,
-            updated_at=created,
-            started_at=created,
-            completed_at=created if batch_id == DONE else None,
-            summary=Summary(successful_records=processed),
-        )
-        state = BatchState(batch_id, phase=phase, status=answer, last_checked_at=START - 5)
-        rows.append(StateRow(batch_id, base_url, START - 5, record_of(state)))
-    db = StateDB.open(state_db_path(path), clock)
-    db.save(rows)
-    db.close()
 
 
 def dashboard(clock: FakeClock, server: SandboxServer, listing: Path) -> DashboardApp:
@@ -76,7 +41,7 @@ async def test_the_saved_state_shows_before_any_answer_and_done_batches_stay_don
     )
     with SandboxServer(clock, batches=[running]) as server:
         listing = tmp_path / "watchlist.toml"
-        saved_list(listing, clock, server.base_url)
+        saved_list(listing, clock, server.base_url, checked=0)
         app = dashboard(clock, server, listing)
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause(0.5)
