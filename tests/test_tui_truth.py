@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -47,21 +49,33 @@ async def flushed(pilot: Pilot[None]) -> None:
     await pilot.pause(0.35)
 
 
+@asynccontextmanager
+async def working(
+    tmp_path: Path, count: int
+) -> AsyncIterator[tuple[DashboardApp, Pilot[None], StubEngine, list[BatchState]]]:
+    """A dashboard at 120x36 showing `count` batches in progress (the first the least done),
+    its first flush made."""
+    batches = [running(n, 100 * n) for n in range(1, count + 1)]
+    app, engines = stub_app(batches, tmp_path / "w.toml", FakeClock(START, auto_advance=False))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await flushed(pilot)
+        yield app, pilot, engines[0], batches
+
+
+def not_found(batch: BatchState) -> BatchState:
+    return dataclasses.replace(
+        batch, phase=Phase.NOT_FOUND, failure=NOT_FOUND_ERROR, next_check_at=None
+    )
+
+
 async def test_attention_keeps_sorting_as_answers_come_and_the_cursor_stays(
     tmp_path: Path,
 ) -> None:
-    clock = FakeClock(START, auto_advance=False)
-    batches = [running(n, 100 * n) for n in range(1, 11)]
-    app, engines = stub_app(batches, tmp_path / "w.toml", clock)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await flushed(pilot)
-        engine: StubEngine = engines[0]
+    async with working(tmp_path, 10) as (app, pilot, engine, batches):
         app.select_batch(batches[4].batch_id)
         await flushed(pilot)
         # The ninth batch is not found: it needs a person, so it goes to the top.
-        lost = dataclasses.replace(
-            batches[8], phase=Phase.NOT_FOUND, failure=NOT_FOUND_ERROR, next_check_at=None
-        )
+        lost = not_found(batches[8])
         engine.publish(lost)
         await wait_for(pilot, lambda: app.table.row_keys[0] == lost.batch_id)
         assert app.table.cursor_key == batches[4].batch_id, "the cursor stays on its batch"
@@ -93,12 +107,7 @@ def counting_ticks(app: DashboardApp) -> list[tuple[str, ...]]:
 async def test_rows_that_keep_moving_are_put_in_place_every_few_ticks_but_trouble_at_once(
     tmp_path: Path,
 ) -> None:
-    clock = FakeClock(START, auto_advance=False)
-    batches = [running(n, 100 * n) for n in range(1, 11)]
-    app, engines = stub_app(batches, tmp_path / "w.toml", clock)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await flushed(pilot)
-        engine: StubEngine = engines[0]
+    async with working(tmp_path, 10) as (app, pilot, engine, batches):
         ticks = counting_ticks(app)
         first, second, lost = batches[0], batches[1], batches[2]
 
@@ -119,21 +128,13 @@ async def test_rows_that_keep_moving_are_put_in_place_every_few_ticks_but_troubl
         assert all(second.batch_id not in rows[:2] for rows in ticks[moved_at:-1])
         # A batch that needs a person moves at the next tick, however recent the last move.
         moved_at = len(ticks)
-        engine.publish(
-            dataclasses.replace(
-                lost, phase=Phase.NOT_FOUND, failure=NOT_FOUND_ERROR, next_check_at=None
-            )
-        )
+        engine.publish(not_found(lost))
         await wait_for(pilot, lambda: app.table.row_keys[0] == lost.batch_id)
         assert len(ticks) - moved_at <= 1
 
 
 async def test_a_flush_that_moves_nothing_in_the_order_does_not_reorder(tmp_path: Path) -> None:
-    clock = FakeClock(START, auto_advance=False)
-    batches = [running(n, 100 * n) for n in range(1, 31)]
-    app, engines = stub_app(batches, tmp_path / "w.toml", clock)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await flushed(pilot)
+    async with working(tmp_path, 30) as (app, pilot, engine, batches):
         orders: list[tuple[str, ...]] = []
         set_rows = app.table.set_rows
 
@@ -143,7 +144,7 @@ async def test_a_flush_that_moves_nothing_in_the_order_does_not_reorder(tmp_path
 
         app.table.set_rows = counting  # type: ignore[method-assign]
         for batch in batches:  # a check each, nothing moves
-            engines[0].publish(dataclasses.replace(batch, checks_made=11))
+            engine.publish(dataclasses.replace(batch, checks_made=11))
         await flushed(pilot)
         assert orders == []
 

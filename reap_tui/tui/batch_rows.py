@@ -224,7 +224,8 @@ class BatchRows:
         elif moved:
             self._reorder_due = True
             self._reorder_urgent = self._reorder_urgent or any(
-                condition_of(state, self.rules).block is Block.PERSON for state in kept
+                condition_of(self._states[batch_id], self.rules).block is Block.PERSON
+                for batch_id in moved
             )
 
     def tick(self) -> None:

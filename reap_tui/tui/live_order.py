@@ -39,18 +39,18 @@ class LiveOrder:
         states: Iterable[BatchState],
         rows: Sequence[str],
         index_of: Callable[[str], int | None],
-    ) -> bool:
-        """Bring these batches' keys up to date; True when one of them is now out of place
-        among `rows` (the order shown), or not among them yet."""
-        moved = False
+    ) -> list[str]:
+        """Bring these batches' keys up to date; those of them now out of place among `rows`
+        (the order shown), or not among them yet."""
+        moved = []
         for state in states:
             key = self.order.key(state, self.rules)
             if self._keys.get(state.batch_id) == key:
                 continue
             self._keys[state.batch_id] = key
             at = index_of(state.batch_id)
-            if not moved and (at is None or not self._in_place(rows, at)):
-                moved = True
+            if at is None or not self._in_place(rows, at):
+                moved.append(state.batch_id)
         return moved
 
     def forget(self, batch_id: str) -> None:

@@ -13,27 +13,20 @@ from collections.abc import Mapping, Sequence
 from rich.text import Text
 
 from reap_tui import format as fmt
-from reap_tui.engine.imports import records_of
 from reap_tui.engine.state import BatchState
 from reap_tui.tui.cells import failure_style
 from reap_tui.tui.counts import RecordSums, StatusCounts
 from reap_tui.vocabulary import Condition, Rules
 
+Summary = tuple[list[tuple[Condition, int]], Text | None]
 
-def shown_counts(states: Sequence[BatchState], rules: Rules) -> list[tuple[Condition, int]]:
+
+def shown_summary(states: Sequence[BatchState], rules: Rules) -> Summary:
+    """These batches by state, and their records (`totals_text`)."""
     counts = StatusCounts(rules)
     for state in states:
         counts.update(state)
-    return counts.groups()
-
-
-def shown_totals(states: Sequence[BatchState], rules: Rules) -> Text | None:
-    """The records of these batches (`totals_text`)."""
-    sums = RecordSums()
-    for state in states:
-        if (found := records_of(state)) is not None:
-            sums.add(found, 1)
-    return totals_text(sums, rules)
+    return counts.groups(), totals_text(counts.records, rules)
 
 
 def totals_text(sums: RecordSums, rules: Rules) -> Text | None:
@@ -48,9 +41,6 @@ def totals_text(sums: RecordSums, rules: Rules) -> Text | None:
         style = failure_style(failed / processed if processed else None, rules, bold=True)
         text.append(f"{fmt.count(failed)} failed", style=style)
     return text
-
-
-Summary = tuple[list[tuple[Condition, int]], Text | None]
 
 
 class ShownSummary:
@@ -78,7 +68,7 @@ class ShownSummary:
             return kept[3]
         if filtered:
             shown = [states[b] for b in shown_ids if b in states]
-            summary = shown_counts(shown, rules), shown_totals(shown, rules)
+            summary = shown_summary(shown, rules)
         else:
             summary = counts.groups(), totals_text(counts.records, rules)
         self._kept = (applied, shown_ids, rules, summary)
