@@ -29,6 +29,8 @@ from reap_tui.tui.unreadable_screen import UnreadableListScreen
 from reap_tui.tui.view_actions import ViewActions
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from reap_tui.tui.palette import PaletteAction
 
 OUTSIDE_INTERVAL = 1.0  # seconds between looks at the lease, the state database, the file
@@ -45,6 +47,17 @@ class OutsideEvents(ViewActions):
     _trouble_shown = False
 
     # -- running and stopping -------------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if sys.platform != "win32":
+            from textual.drivers.linux_driver import LinuxDriver
+
+            if driver is LinuxDriver:  # not one named in TEXTUAL_DRIVER
+                from reap_tui.tui.input_driver import QuietLinuxDriver
+
+                return QuietLinuxDriver
+        return driver
 
     def run_stoppable(self) -> int | None:
         """Run the app; the exit code a stop signal or a hang-up asked for, if one did."""

@@ -6,21 +6,17 @@ as at any exit (alternate screen left, mouse tracking, focus events and brackete
 cursor shown, the tty's modes as they were); the process then exits 129 or 143. A signal that
 comes before the loop runs is kept and acted on as soon as it does.
 
-The terminal gone: Textual's Linux driver reads keys in a thread (`LinuxDriver.run_input_thread`),
-a selector loop that, when a read returns no bytes, stops dispatching and selects again. A
-terminal that has gone away (its pty's other end closed: the SSH connection or the tmux pane is
-gone) is reported readable by every select and gives end-of-file at every read, so that thread
-spins (~90% of a core) for ever, and nothing tells the app when no SIGHUP comes (the process
-holding the terminal did not pass one on, or SIGHUP is ignored). Textual has no public hook for
-end of input, and overriding `run_input_thread` would copy its private loop (parser, decoder)
-into this program. Instead `HangupWatch` waits in `poll()` on the same descriptor for none of
-the input events: the kernel still reports POLLHUP, POLLERR and POLLNVAL, which a hung-up
-terminal (or a closed pipe) raises exactly when every read would be end-of-file. No input is
-consumed and nothing runs while the terminal lives. When it fires, the program's output is sent
-to /dev/null (a write to a hung-up terminal fails, and would stop Textual's writer thread) and
-the app ends as for SIGHUP (129); the input thread spins until then (well under a second), and
-stops as at any exit. Should the exit stall once everything is saved, the process
-ends itself, having nothing left to lose.
+The terminal gone: a terminal that has gone away (its pty's other end closed: the SSH connection
+or the tmux pane is gone) is reported readable by every select and gives end-of-file at every
+read; nothing tells the app when no SIGHUP comes (the process holding the terminal did not pass
+one on, or SIGHUP is ignored). The key reader (`input_driver`) then stops reading, and Textual
+has no public hook for end of input, so `HangupWatch` waits in `poll()` on the same descriptor
+for none of the input events: the kernel still reports POLLHUP, POLLERR and POLLNVAL, which a
+hung-up terminal (or a closed pipe) raises exactly when every read would be end-of-file. No
+input is consumed and nothing runs while the terminal lives. When it fires, the program's
+output is sent to /dev/null (a write to a hung-up terminal fails, and would stop Textual's
+writer thread) and the app ends as for SIGHUP (129). Should the exit stall once everything is
+saved, the process ends itself, having nothing left to lose.
 """
 
 from __future__ import annotations
