@@ -277,9 +277,15 @@ class Engine:
     # -- lifetime ----------------------------------------------------------------------------
 
     async def wait_until_all_final(self) -> None:
-        while not all(state.phase.is_final for state in self.states.values()):
+        while not self._all_final():
             self._changed.clear()
             await self._changed.wait()
+
+    def _all_final(self) -> bool:
+        # Asked at every change: stops at the first batch still running (usually the first).
+        return all(poller.state.phase.is_final for poller in self._pollers.values()) and all(
+            state.phase.is_final for state in self._following.states.values()
+        )
 
     async def aclose(self) -> None:
         """Cancel every poller and wait for each: no request outlives the engine."""
