@@ -5,7 +5,9 @@ is stopped:
   batch URLs and headers, at most 4 at once) at RATE per second, each body decoded as JSON;
 - `table URL COUNT RATE`: a bare Textual app showing a `DataTable` of COUNT rows that makes
   the same requests at the same rate and updates one row per answer;
-- `startup COUNT`: the same bare app showing its COUNT rows and doing nothing else.
+- `startup COUNT`: the same bare app showing its COUNT rows and doing nothing else;
+- `line`: the least a Textual app that shows anything live can cost: a screen of text of which
+  one line (a clock) is redrawn once a second, keys read as the dashboard reads them.
 
 Run as `python -m benchmarks.bare_terminal MODE ...`; the benchmark measures it from outside.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
+from typing import ClassVar
 
 MAX_IN_FLIGHT = 4
 
@@ -77,6 +80,34 @@ def run_startup(count: int) -> None:
     BareTableApp(count).run()
 
 
+def run_line() -> None:
+    import time
+
+    from textual.app import App, ComposeResult
+    from textual.widget import Widget
+    from textual.widgets import Static
+
+    from reap_tui.tui.input_driver import QuietLinuxDriver
+
+    class Clock(Widget):
+        DEFAULT_CSS = "Clock { height: 1; }"
+
+        def render(self) -> str:
+            return time.strftime("%H:%M:%S")
+
+    class OneLiveLine(App[None]):
+        BINDINGS: ClassVar = [("q", "quit")]
+
+        def compose(self) -> ComposeResult:
+            yield Clock()
+            yield Static("\n".join(f"Import part {index:04d}" for index in range(60)))
+
+        def on_mount(self) -> None:
+            self.set_interval(1.0, self.query_one(Clock).refresh)
+
+    OneLiveLine(driver_class=QuietLinuxDriver).run()
+
+
 def main(argv: list[str]) -> None:
     mode, *args = argv
     if mode == "loop":
@@ -85,6 +116,8 @@ def main(argv: list[str]) -> None:
         run_table(args[0], int(args[1]), float(args[2]))
     elif mode == "startup":
         run_startup(int(args[0]))
+    elif mode == "line":
+        run_line()
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

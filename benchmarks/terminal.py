@@ -4,7 +4,9 @@ checks from the sandbox's own request log), beside baselines run the same way in
 
 - checks: CPU per check of the dashboard, of a bare asyncio + httpx loop making the same
   requests at the same rate, and of a bare Textual `DataTable` app updating one row per request;
-  how many checks a second the dashboard reaches (the rate cap is 5/s).
+  how many checks a second the dashboard reaches (the rate cap is 5/s); and the least any
+  Textual app showing something live costs (one line redrawn a second), per check at the
+  dashboard's rate: the dashboard cannot cost less than the loop plus that.
 - no key: the dashboard started without an API key: requests sent, share of a core.
 - start-up: launch to the first frame showing the saved rows, beside the bare app with the same
   rows; CPU and resident memory at that frame. At the extra sizes (10,000) also with every
@@ -127,8 +129,15 @@ def checks(server: SandboxServer, folder: Path, watchlist: str, count: int,
         table_window = measure_window(table.cpu_seconds, server, 5.0, settings.window)
     finally:
         table.close()
+    line = bare("line", folder=folder)
+    try:
+        line.wait_for(FIRST_ROW)
+        line_window = measure_window(line.cpu_seconds, server, 5.0, settings.window)
+    finally:
+        line.close()
     baseline = loop_window.cpu_per_check * 1000
     value = reap.cpu_per_check * 1000
+    floor = line_window.core_percent * 10 / rate  # ms of CPU a second, per check at `rate`
     cap = Limits().per_second
     reaches_cap = count >= 1000
     return [
@@ -137,6 +146,9 @@ def checks(server: SandboxServer, folder: Path, watchlist: str, count: int,
         Figure("real terminal", count,
                f"CPU per check, bare DataTable ({table_window.checks} checks)",
                table_window.cpu_per_check * 1000, "ms", baseline, "bare httpx loop", "", None),
+        Figure("real terminal", count,
+               "CPU per check, a Textual app redrawing one line a second",
+               floor, "ms", baseline, "bare httpx loop", "", None),
         Figure("real terminal", count, "checks per second, dashboard", reap.checks_per_second,
                "/s", cap, "rate cap", "= cap" if reaches_cap else "",
                reap.checks_per_second >= 0.95 * cap if reaches_cap else None),
