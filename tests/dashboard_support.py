@@ -18,8 +18,8 @@ from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.engine.limiter import Limits
 from reap_tui.store import WatchList
 from reap_tui.tui.app import DashboardApp, DashboardConfig
-from reap_tui.tui.detail_body import DetailBody
 from reap_tui.tui.header import NO_KEY
+from reap_tui.tui.line_body import LineBody
 
 from .tui_support import seeded
 
@@ -56,5 +56,5 @@ def detail_text(app: DashboardApp) -> str:
     """The detail pane as plain text, wide enough that no phrase is wrapped, with each run of
     spaces (column padding) read as one."""
     console = Console(width=240, record=True, file=io.StringIO())
-    console.print(app.query_one("#detail-body", DetailBody).content)
+    console.print(app.query_one("#detail-body", LineBody).content)
     return "\n".join(" ".join(line.split()) for line in console.export_text().splitlines())

@@ -25,6 +25,7 @@ from reap_tui.sandbox import SandboxServer, ScriptedBatch
 from reap_tui.store import WatchList
 from reap_tui.store.statedb import state_db_path
 from reap_tui.tui.app import DashboardApp
+from reap_tui.tui.header import DashboardHeader
 from reap_tui.tui.screens import ConfirmScreen
 
 from .cli_support import run_cli
@@ -117,7 +118,7 @@ async def answer(
 
 
 def header_text(app: DashboardApp) -> str:
-    return str(app.query_one("#header").render())
+    return str(app.query_one("#header", DashboardHeader).text)
 
 
 async def test_a_broken_hand_edit_is_told_once_kept_and_overwritten_only_when_chosen(

@@ -32,7 +32,7 @@ from reap_tui.sandbox.demo import (
 from reap_tui.store import WatchList
 from reap_tui.store.statedb import StateDB, state_db_path
 from reap_tui.tui.app import DashboardApp
-from reap_tui.tui.detail_body import DetailBody
+from reap_tui.tui.line_body import LineBody
 from reap_tui.tui.screens import AddBatchScreen, ApiKeyScreen, ConfirmScreen, HelpScreen
 
 from .conftest import START
@@ -81,7 +81,7 @@ def detail_text(app: DashboardApp) -> str:
     from rich.console import Console
 
     console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    body = app.query_one("#detail-body", DetailBody)
+    body = app.query_one("#detail-body", LineBody)
     console.print(body.content)
     return console.export_text()
 

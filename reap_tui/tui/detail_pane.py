@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 
 from reap_tui.engine.state import BatchState
-from reap_tui.tui.detail_body import DetailBody
 from reap_tui.tui.detail_render import render_detail, time_texts
+from reap_tui.tui.line_body import LineBody
 from reap_tui.vocabulary import Rules
 
 BATCH_TITLE = "Selected batch"
@@ -20,7 +20,7 @@ IMPORT_TITLE = "Selected import"
 class DetailPane:
     def __init__(self) -> None:
         # Held, not queried: the one-second tick may come while the screen is torn down.
-        self.body = DetailBody(id="detail-body")
+        self.body = LineBody(id="detail-body")
         self.container = VerticalScroll(id="detail")
         # What the pane last drew for a batch: (state, utc, show_raw, its time texts).
         self._shown: tuple[object, ...] | None = None

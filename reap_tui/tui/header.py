@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from reap_tui import format as fmt
 from reap_tui.api.errors import ApiFailure
 from reap_tui.engine.engine import EngineHealth
 from reap_tui.tui.cells import TONE_STYLES
+from reap_tui.tui.line_body import LineBody
 from reap_tui.vocabulary import Condition
 
 NO_KEY = "no API key"
@@ -143,22 +143,21 @@ def _with_totals(
     return first, second
 
 
-class DashboardHeader(Static):
+class DashboardHeader(LineBody):
     DEFAULT_CSS = """
-    DashboardHeader { height: auto; max-height: 4; padding: 0 1; background: $panel; }
+    DashboardHeader { max-height: 4; padding: 0 1; background: $panel; }
     """
 
     _shown: Text | None = None
 
-    def show(self, text: Text) -> None:
-        """Re-rendered only when the text changes (it is offered every second). A layout pass
-        of the whole screen costs ~20 ms: it is asked for only when the header's height may
-        change, i.e. when its number of lines does."""
+    @property
+    def text(self) -> Text:
+        """What the header shows."""
+        return self._shown or Text("")
+
+    def show(self, text: Text) -> None:  # type: ignore[override]
+        """Drawn again only when the text changes (it is offered every second), and then only
+        its lines that did."""
         if text != self._shown:
-            lines = _line_count(self._shown)
             self._shown = text
-            self.update(text, layout=_line_count(text) != lines)
-
-
-def _line_count(text: Text | None) -> int:
-    return 0 if text is None else text.plain.count("\n") + 1
+            super().show(text)

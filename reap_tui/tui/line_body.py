@@ -1,9 +1,11 @@
-"""The detail pane's body, drawn line by line: an update redraws only the lines that changed.
+"""Content drawn line by line: an update redraws only the lines that changed.
 
-The pane is offered new content every second (its relative times and countdowns). Rendered
-once per change into lines, compared with the lines on screen, it costs one render and a
-repaint of the changed lines (usually one); a layout pass, which re-arranges and repaints the
-whole screen, happens only when the number of lines changes.
+The header and the detail pane are offered new content every second (counts, relative times,
+countdowns). Rendered once per change into lines, compared with the lines on screen, it costs
+one render and a repaint of the changed lines (usually one); a layout pass, which re-arranges
+and repaints the whole screen, happens only when the number of lines changes. (A `Static`
+re-renders all its lines through Textual's content pipeline at every change: for the header,
+~0.8 ms a frame.)
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 
-class DetailBody(Widget):
+class LineBody(Widget):
     DEFAULT_CSS = """
-    DetailBody { height: auto; width: 1fr; }
+    LineBody { height: auto; width: 1fr; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
