@@ -131,6 +131,10 @@ def test_a_stop_signal_saves_and_restores_the_terminal(
         assert last_setting(output, mode) == "h", f"mode {mode} left off"
     kitty = [m.group() for m in re.finditer(rb"\x1b\[[<>]\d*u", output)]
     assert kitty and kitty[-1] == b"\x1b[<u", "the keyboard protocol was popped"
+    titles = [m.group() for m in re.finditer(rb"\x1b\[2[23];0t|\x1b\]2;[^\x07]*\x07", output)]
+    assert len(titles) >= 3 and titles[0] == b"\x1b[22;0t", "the user's title saved first"
+    assert titles[1].startswith(b"\x1b]2;reap-tui "), titles[1]
+    assert titles[-1] == b"\x1b[23;0t", "the user's title given back at the end"
     text = output.decode("utf-8", "replace")
     for warning in WARNINGS:
         assert warning not in text

@@ -40,6 +40,7 @@ from reap_tui.tui.detail_pane import IMPORT_TITLE, DetailPane
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.import_pane import render_import_pane
 from reap_tui.tui.import_rows import ImportRows, name_of_key
+from reap_tui.tui.input_driver import QuietLinuxDriver
 from reap_tui.tui.notifications import MOST_ON_SCREEN, Notifier, Toast, toast_seconds
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
 from reap_tui.tui.totals import ShownSummary
@@ -373,8 +374,8 @@ class DashboardCore(App[None]):
         if title == self._terminal_title:
             return
         self._terminal_title = title
-        if self._driver is not None:
-            self._driver.write(f"\x1b]2;{title}\x07")
+        if isinstance(self._driver, QuietLinuxDriver):  # not headless, nor TEXTUAL_DRIVER's
+            self._driver.set_title(title)
 
     def _render_detail(self) -> None:
         selected = self.table.cursor_key

@@ -1,4 +1,4 @@
-"""Keys read without waking when no key comes.
+"""Keys read without waking when no key comes; the terminal's title given back at the end.
 
 Textual's Linux driver reads the terminal in a thread that selects with a tenth of a second's
 timeout for ever, so that it can see the app ending and time out a lone Escape. Ten wakes a
@@ -28,6 +28,10 @@ from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
+# xterm's title stack (window and icon titles): saved before the first title is set, restored
+# when the terminal is given back (at any exit, and at a suspend). Terminals without it ignore it.
+SAVE_TITLE = "\x1b[22;0t"
+RESTORE_TITLE = "\x1b[23;0t"
 TICK_SECONDS = 0.1  # Textual's own: how often a pending Escape or sequence is looked at
 TICK_AFTER_INPUT = 1.0  # seconds of ticking after the last input, then wait for the next
 
@@ -72,6 +76,20 @@ class QuietLinuxDriver(LinuxDriver):
         super().__init__(*args, **kwargs)
         self._exit = _WakingEvent()
         self.exit_event = self._exit
+        self._title_saved = False
+
+    def set_title(self, title: str) -> None:
+        """The terminal window's title; the user's own comes back when the app ends."""
+        if not self._title_saved:
+            self._title_saved = True
+            self.write(SAVE_TITLE)
+        self.write(f"\x1b]2;{title}\x07")
+
+    def stop_application_mode(self) -> None:
+        if self._title_saved:
+            self._title_saved = False
+            self.write(RESTORE_TITLE)
+        super().stop_application_mode()
 
     def run_input_thread(self) -> None:
         with self._exit.wake_pipe() as wake_fd:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
+from textual.drivers.linux_driver import LinuxDriver
 
 from reap_tui.engine.poller import WatchTarget
 from reap_tui.engine.sharing import Role, Sharing, Takeover
@@ -24,6 +25,7 @@ from reap_tui.stopping import exit_code_for_signal
 from reap_tui.store import Entry, WatchListError
 from reap_tui.store.outside_edits import ListChanges, ListWatcher, Unreadable
 from reap_tui.tui import outside_header
+from reap_tui.tui.input_driver import QuietLinuxDriver
 from reap_tui.tui.stopping import HangupWatch, StopSignals
 from reap_tui.tui.unreadable_screen import UnreadableListScreen
 from reap_tui.tui.view_actions import ViewActions
@@ -50,14 +52,8 @@ class OutsideEvents(ViewActions):
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
-        if sys.platform != "win32":
-            from textual.drivers.linux_driver import LinuxDriver
-
-            if driver is LinuxDriver:  # not one named in TEXTUAL_DRIVER
-                from reap_tui.tui.input_driver import QuietLinuxDriver
-
-                return QuietLinuxDriver
-        return driver
+        # Textual's own (not one named in TEXTUAL_DRIVER) with the quiet key reader.
+        return QuietLinuxDriver if driver is LinuxDriver else driver
 
     def run_stoppable(self) -> int | None:
         """Run the app; the exit code a stop signal or a hang-up asked for, if one did."""

@@ -1,10 +1,10 @@
 """How the dashboard ends other than by `q`: a stop signal, or its terminal gone.
 
 SIGHUP and SIGTERM are handled in the app's event loop and end it as `q` does: every check is
-awaited, the states are saved, the lease is let go, and Textual's driver restores the terminal
-as at any exit (alternate screen left, mouse tracking, focus events and bracketed paste off,
-cursor shown, the tty's modes as they were); the process then exits 129 or 143. A signal that
-comes before the loop runs is kept and acted on as soon as it does.
+awaited, the states are saved, the lease is let go, and the driver restores the terminal as at
+any exit (alternate screen left, mouse tracking, focus events and bracketed paste off, cursor
+shown, the window title given back, the tty's modes as they were); the process then exits 129
+or 143. A signal that comes before the loop runs is kept and acted on as soon as it does.
 
 The terminal gone: a terminal that has gone away (its pty's other end closed: the SSH connection
 or the tmux pane is gone) is reported readable by every select and gives end-of-file at every
