@@ -20,7 +20,6 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.strip import Strip
 
 from reap_tui.api.models import BatchStatus, BatchStatusValue, Summary
 from reap_tui.clock import FakeClock
@@ -34,7 +33,7 @@ from reap_tui.tui.cells import COLUMNS as DASHBOARD_COLUMNS
 from reap_tui.tui.columns import CELL_PADDING, Column, Placed, fit_columns
 
 from .conftest import START
-from .tui_support import seeded, stub_app, wait_for
+from .tui_support import drawn_lines, seeded, stub_app, wait_for
 
 PAD = 2 * CELL_PADDING
 COLUMNS = (
@@ -185,14 +184,7 @@ async def test_rows_that_move_by_themselves_redraw_only_the_lines_they_change() 
         await pilot.pause()
         top = int(table.scroll_offset.y)
         assert 0 < top < 40 - 6
-        drawn: list[int] = []
-        draw = table.render_line
-
-        def counted(y: int) -> Strip:
-            drawn.append(y)
-            return draw(y)
-
-        table.render_line = counted  # type: ignore[method-assign]
+        drawn = drawn_lines(table)
         keys = list(app.keys)
         keys.insert(top + 3, keys.pop(top + 6))  # one row up three places, above the cursor
         table.set_rows(keys, keep_line=False)

@@ -75,22 +75,47 @@ class _Reader:
         self.driver.close()
 
 
+@pytest.fixture(autouse=True)
+def _signal_handlers() -> Iterator[None]:
+    """Textual's driver puts in SIGTSTP and SIGCONT handlers; each test gives them back."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
+    yield
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+
+
 @pytest.fixture
 def terminal() -> Iterator[tuple[int, int]]:
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
     master, slave = pty.openpty()
     tty.setraw(slave)  # as the app sets its terminal: each key readable as typed
     yield master, slave
     for fd in (master, slave):
         with contextlib.suppress(OSError):
             os.close(fd)
-    for sig, handler in handlers.items():
-        signal.signal(sig, handler)
 
 
-def _blocked(reader: _Reader, waits: _Waits) -> bool:
-    """The thread is in a wait with no timeout, and has not left it since."""
+@contextlib.contextmanager
+def reading(fd: int) -> Iterator[_Reader]:
+    """A reader for the test's length; at its end the app ends, and so must the thread."""
+    reader = _Reader(fd)
+    try:
+        yield reader
+    finally:
+        reader.stop()
+    assert not reader.thread.is_alive()
+
+
+def _blocked(waits: _Waits) -> bool:
+    """The thread is in a wait with no timeout."""
     return bool(waits.timeouts) and waits.timeouts[-1] is None
+
+
+def assert_asleep(waits: _Waits) -> None:
+    """The thread waits with no timeout, and does not wake while nothing comes."""
+    wait_until(lambda: _blocked(waits))
+    settled = len(waits.timeouts)
+    time.sleep(0.3)
+    assert len(waits.timeouts) == settled
 
 
 async def test_keys_and_a_lone_escape_arrive_and_the_thread_sleeps_between(
@@ -98,80 +123,54 @@ async def test_keys_and_a_lone_escape_arrive_and_the_thread_sleeps_between(
 ) -> None:
     monkeypatch.setattr(input_driver, "TICK_AFTER_INPUT", 0.3)
     master, slave = terminal
-    reader = _Reader(slave)
-    try:
-        wait_until(lambda: _blocked(reader, waits))
+    with reading(slave) as reader:
+        assert_asleep(waits)
         assert waits.timeouts == [None]  # nothing typed: one wait, no wakes
         os.write(master, b"j")
         wait_until(lambda: reader.keys() == ["j"])
         os.write(master, b"\x1b")  # Escape alone is told only once no sequence follows
         wait_until(lambda: reader.keys() == ["j", "escape"])
         assert 0.1 in waits.timeouts  # the parser was ticked while input was recent
-        wait_until(lambda: _blocked(reader, waits))
-        settled = len(waits.timeouts)
-        time.sleep(0.3)
-        assert len(waits.timeouts) == settled  # asleep again until the next key
-    finally:
-        reader.stop()
-    assert not reader.thread.is_alive()
+        assert_asleep(waits)  # until the next key
 
 
 async def test_the_app_ending_wakes_the_sleeping_thread(
     terminal: tuple[int, int], waits: _Waits
 ) -> None:
-    _master, slave = terminal
-    reader = _Reader(slave)
-    wait_until(lambda: _blocked(reader, waits))
-    reader.stop()
-    assert not reader.thread.is_alive()
+    with reading(terminal[1]):
+        wait_until(lambda: _blocked(waits))
 
 
 async def test_a_terminal_that_hung_up_is_read_no_more(
     terminal: tuple[int, int], waits: _Waits
 ) -> None:
     master, slave = terminal
-    reader = _Reader(slave)
-    try:
-        wait_until(lambda: _blocked(reader, waits))
+    with reading(slave) as reader:
+        wait_until(lambda: _blocked(waits))
         os.close(master)  # the terminal's other end is gone: every read is end-of-file
-        wait_until(lambda: len(waits.timeouts) >= 2 and _blocked(reader, waits))
-        settled = len(waits.timeouts)
-        time.sleep(0.3)
-        assert len(waits.timeouts) == settled  # Textual's loop selects again at once, for ever
+        wait_until(lambda: len(waits.timeouts) >= 2)
+        assert_asleep(waits)  # Textual's loop selects again at once, for ever
         assert reader.thread.is_alive()
-    finally:
-        reader.stop()
-    assert not reader.thread.is_alive()
 
 
 async def test_input_from_dev_null_is_not_spun_on(waits: _Waits) -> None:
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
     null = os.open(os.devnull, os.O_RDONLY)
-    reader = _Reader(null)
     try:
-        wait_until(lambda: _blocked(reader, waits))
-        time.sleep(0.3)
-        assert len(waits.timeouts) == 2  # the first read's end-of-file, then only the app's end
+        with reading(null):
+            assert_asleep(waits)
+            assert len(waits.timeouts) == 2  # the first read's end-of-file, then the app's end
     finally:
-        reader.stop()
         os.close(null)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    assert not reader.thread.is_alive()
 
 
 async def test_keys_are_read_again_after_a_suspend(
     terminal: tuple[int, int], waits: _Waits
 ) -> None:
     master, slave = terminal
-    reader = _Reader(slave)
-    try:
-        wait_until(lambda: _blocked(reader, waits))
+    with reading(slave) as reader:
+        wait_until(lambda: _blocked(waits))
         reader.suspend()
         assert not reader.thread.is_alive()
         reader.start()  # resumed (fg): Textual starts a new input thread on the same driver
         os.write(master, b"k")
         wait_until(lambda: reader.keys() == ["k"])
-    finally:
-        reader.stop()
-    assert not reader.thread.is_alive()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.strip import Strip
 from textual.widgets import Static
 
 from reap_tui.tui.header import DashboardHeader
+
+from .tui_support import drawn_lines
 
 
 class Host(App[None]):
@@ -41,15 +42,11 @@ async def test_a_change_to_one_line_redraws_that_line_only() -> None:
         header = app.header
         header.show(_two_lines(12, 2))
         await pilot.pause()
-        assert _drawn(header) == [" DEMO  key ••••c4kU · 12 requests", "▶ 2 in progress  ✓ 3 completed"]
-        drawn: list[int] = []
-        draw = header.render_line
-
-        def counted(y: int) -> Strip:
-            drawn.append(y)
-            return draw(y)
-
-        header.render_line = counted  # type: ignore[method-assign]
+        assert _drawn(header) == [
+            " DEMO  key ••••c4kU · 12 requests",
+            "▶ 2 in progress  ✓ 3 completed",
+        ]
+        drawn = drawn_lines(header)
         header.show(_two_lines(13, 2))  # the request count only
         await pilot.pause()
         assert sorted(set(drawn)) == [0]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.strip import Strip
+from textual.widget import Widget
 
 from reap_tui.api.client import ReapClient
 from reap_tui.apikey import ApiKey
@@ -112,3 +114,16 @@ def stub_app(
 
 def seeded() -> random.Random:
     return random.Random(7)
+
+
+def drawn_lines(widget: Widget) -> list[int]:
+    """The lines `widget` draws from now on (each `render_line` call's y), as they are drawn."""
+    drawn: list[int] = []
+    draw = widget.render_line
+
+    def counted(y: int) -> Strip:
+        drawn.append(y)
+        return draw(y)
+
+    widget.render_line = counted  # type: ignore[method-assign]
+    return drawn
