@@ -2,8 +2,8 @@
 
 Textual's Linux driver reads the terminal in a thread that selects with a tenth of a second's
 timeout for ever, so that it can see the app ending and time out a lone Escape. Ten wakes a
-second cost about 1.5 ms of CPU a second in a real terminal: as much as the rest of the
-dashboard spends between checks, and a fifth of everything at a hundred batches. This driver
+second cost about 1.5 ms of CPU a second in a real terminal, a seventh of all the dashboard
+spends at a hundred batches, with nobody typing. This driver
 waits without a timeout while nothing is pending: the app's end wakes it through a pipe, and
 the parser is ticked at Textual's pace only for a moment after input (a lone Escape, a
 half-read sequence). A terminal that gives end-of-file (it hung up, or input is /dev/null) is

@@ -52,7 +52,7 @@ class OutsideEvents(ViewActions):
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
-        # Textual's own (not one named in TEXTUAL_DRIVER) with the quiet key reader.
+        # Textual's own Linux driver, however chosen, with the quiet key reader.
         return QuietLinuxDriver if driver is LinuxDriver else driver
 
     def run_stoppable(self) -> int | None:
