@@ -57,7 +57,7 @@ async def test_a_change_to_one_line_redraws_that_line_only() -> None:
         header.show(_two_lines(13, 1))
         await pilot.pause()
         assert sorted(set(drawn)) == [1]
-        assert "▶ 1 in progress" in str(header.text)
+        assert "▶ 1 in progress" in str(header.content)
 
 
 async def test_the_header_grows_with_a_third_line_and_shrinks_back() -> None:

@@ -118,7 +118,7 @@ async def answer(
 
 
 def header_text(app: DashboardApp) -> str:
-    return str(app.query_one("#header", DashboardHeader).text)
+    return str(app.query_one("#header", DashboardHeader).content)
 
 
 async def test_a_broken_hand_edit_is_told_once_kept_and_overwritten_only_when_chosen(

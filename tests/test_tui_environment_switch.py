@@ -79,7 +79,7 @@ async def test_e_shows_another_environment_without_sending_it_this_key(tmp_path:
                 assert app.table.cell_text(batch_id, "next") == "key needed (k)"
             assert there.request_log == [], "this environment's key is never sent there"
             assert elsewhere(app) == "2 batches in sandbox, not shown: press e to switch"
-            assert "STAGING" in str(app.query_one("#header", DashboardHeader).text)
+            assert "STAGING" in str(app.query_one("#header", DashboardHeader).content)
 
             await pilot.press("k")
             assert isinstance(app.screen, ApiKeyScreen)

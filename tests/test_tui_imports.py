@@ -69,7 +69,7 @@ async def settle(pilot: Pilot[None], seconds: float = 0.4) -> None:
 
 
 def header(app: DashboardApp) -> str:
-    return app._banner.text.plain
+    return str(app._banner.content)
 
 
 async def test_each_import_is_one_row_above_its_batches(tmp_path: Path) -> None:

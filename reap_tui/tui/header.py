@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from rich.text import Text
 
 from reap_tui import format as fmt
@@ -148,16 +149,8 @@ class DashboardHeader(LineBody):
     DashboardHeader { max-height: 4; padding: 0 1; background: $panel; }
     """
 
-    _shown: Text | None = None
-
-    @property
-    def text(self) -> Text:
-        """What the header shows."""
-        return self._shown or Text("")
-
-    def show(self, text: Text) -> None:  # type: ignore[override]
-        """Drawn again only when the text changes (it is offered every second), and then only
-        its lines that did."""
-        if text != self._shown:
-            self._shown = text
-            super().show(text)
+    def show(self, renderable: RenderableType) -> None:
+        """Drawn again only when it changes (it is offered every second), and then only the
+        lines that did."""
+        if renderable != self.content:
+            super().show(renderable)
