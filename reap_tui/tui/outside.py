@@ -295,6 +295,12 @@ class OutsideEvents(ViewActions):
             list_write=self._list_write_problem,
         )
 
+    def _tell_state_problem(self) -> None:
+        super()._tell_state_problem()
+        # At the save itself: the header's marker (drawn from the save's outcome at any tick)
+        # and "Saving works again" change together, not a look at the outside later.
+        self._note_trouble()
+
     def _note_trouble(self) -> None:
         """A notice when saving works again after the marker was shown."""
         trouble = bool(self._save_trouble())
