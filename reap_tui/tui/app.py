@@ -18,7 +18,6 @@ from textual.widgets import Footer
 from reap_tui.tui.batch_rows import GroupedTable
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.core import (
-    FLUSH_INTERVAL,
     WIDE_FROM,
     DashboardConfig,
     EngineFactory,
@@ -104,10 +103,7 @@ class DashboardApp(OutsideEvents):
         self._render_detail()
         self._update_sort_title()
         self.table.focus()
-        self._refresh_timers = [
-            self.set_interval(FLUSH_INTERVAL, self._on_timer),
-            self.set_interval(self.state_save_interval, self._save_states),
-        ]
+        self._start_timers()
         self._tell_state_problem()
         if self._config.ui_state_problem:
             self.notify(
@@ -160,8 +156,7 @@ class DashboardApp(OutsideEvents):
         if self._shut_down:
             return
         self._shut_down = True
-        for timer in self._refresh_timers:
-            timer.stop()
+        self._stop_timers()
         if self._engine is not None:
             await self._engine.aclose()
         for client in self._clients.values():

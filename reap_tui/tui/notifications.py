@@ -114,6 +114,11 @@ class Notifier:
         """Into the log only (a toast made outside, such as a warning a key press gave)."""
         self.entries.append(LogEntry(now, notice))
 
+    @property
+    def waiting(self) -> bool:
+        """Whether news is held back for a later `due`."""
+        return bool(self._waiting)
+
     def due(self, now: float) -> list[Toast]:
         """The toasts to show now (each kind's waiting notices merged, or one summary)."""
         self._on_screen = {shown: until for shown, until in self._on_screen.items() if until > now}

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
     from reap_tui.tui.palette import PaletteAction
 
-OUTSIDE_INTERVAL = 1.0  # seconds between looks at the lease, the state database, the file
 T = TypeVar("T")
 
 
@@ -75,7 +74,10 @@ class OutsideEvents(ViewActions):
             )
             self._hangup.start()
         self._list_watcher = ListWatcher(self._watchlist)
-        self._refresh_timers.append(self.set_interval(OUTSIDE_INTERVAL, self._look_outside))
+
+    def _on_second(self) -> None:
+        super()._on_second()
+        self._look_outside()  # on the tick's wake: a timer of its own would wake once more
 
     def _engine_started(self) -> None:
         """The engine watches the environment shown, nothing sent yet: take this dashboard's
