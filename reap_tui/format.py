@@ -111,7 +111,7 @@ def rate(per_minute: float | None) -> str:
 
 
 ETA_WIDTH = 7  # `~9h 59m`; from ten hours on, whole hours (`~24h`)
-_MOST_HOURS = 9999
+MOST_HOURS = 9999
 
 
 def eta(seconds: float | None) -> str:
@@ -122,7 +122,7 @@ def eta(seconds: float | None) -> str:
     if seconds < 10 * 3600:
         return f"~{coarse_duration(seconds)}"
     hours = round(seconds / 3600)
-    return f"~{hours}h" if hours <= _MOST_HOURS else f">{_MOST_HOURS}h"
+    return f"~{hours}h" if hours <= MOST_HOURS else f">{MOST_HOURS}h"
 
 
 def absolute(timestamp: float | datetime | None, *, utc: bool) -> str:

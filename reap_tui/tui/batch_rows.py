@@ -10,8 +10,9 @@ joins, when it stops or starts matching the filter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -61,6 +62,14 @@ class GroupedTable(BatchTable):
             self.post_message(self.Fold(self, self.cursor_key, folded))
 
 
+class DrawnRow(NamedTuple):
+    """A row as last drawn: the state it showed, its time texts, and when they may change."""
+
+    state: BatchState
+    texts: tuple[str, ...]
+    changes_at: float
+
+
 class BatchRows:
     def __init__(
         self,
@@ -96,7 +105,7 @@ class BatchRows:
         """The batches shown, in order (an import's batches folded under its row included):
         what the header's totals count."""
         # Each row as last drawn: the state it showed and its time-dependent cells.
-        self._drawn: dict[str, tuple[BatchState, tuple[str, ...]]] = {}
+        self._drawn: dict[str, DrawnRow] = {}
 
     @property
     def order(self) -> SortOrder:
@@ -115,15 +124,11 @@ class BatchRows:
         if state is None:  # removed since the rows were set; gone at the next flush
             return [Text("") for _ in columns]
         keys = [placed.key for placed in columns]
-        row = cells.row_cells(state, keys, self._clock.now(), self.rules)
-        self._drawn[batch_id] = (
-            state,
-            tuple(
-                text.plain
-                for key, text in zip(keys, row, strict=True)
-                if key in cells.TIMED_COLUMNS
-            ),
-        )
+        now = self._clock.now()
+        row = cells.row_cells(state, keys, now, self.rules)
+        timed = [key for key in keys if key in cells.TIMED_COLUMNS]
+        texts = tuple(text.plain for key, text in zip(keys, row, strict=True) if key in timed)
+        self._drawn[batch_id] = DrawnRow(state, texts, self._changes_at(timed, state, now))
         if "label" in keys and self.imports.member_of(batch_id) is not None:
             index = keys.index("label")
             label = Text(end="", no_wrap=True)
@@ -191,7 +196,7 @@ class BatchRows:
                 continue
             if on_screen:
                 drawn = self._drawn.get(batch_id)
-                if drawn is None or drawn[0] is not state:
+                if drawn is None or drawn.state is not state:
                     table.refresh_row(batch_id)
             matching = matches(state, query, self.rules)
             if self.imports.member_of(batch_id) is not None:
@@ -253,12 +258,22 @@ class BatchRows:
             if not timed:
                 continue
             state = self._states.get(batch_id)
-            if state is None:
+            drawn = self._drawn.get(batch_id)
+            if state is None or (drawn and drawn.state is state and now < drawn.changes_at):
                 continue
             texts = tuple(cells.timed_words(key, state, now, self.rules) for key in timed)
-            drawn = self._drawn.get(batch_id)
-            if drawn is None or texts != drawn[1]:
+            if drawn is None or texts != drawn.texts:
                 self.table.refresh_row(batch_id)
+            elif drawn.state is state:
+                changes_at = self._changes_at(timed, state, now)
+                self._drawn[batch_id] = drawn._replace(changes_at=changes_at)
+
+    def _changes_at(self, timed: Sequence[str], state: BatchState, now: float) -> float:
+        """When any of the row's time texts may read differently, its state unchanged."""
+        return min(
+            (cells.timed_changes_at(key, state, now, self.rules) for key in timed),
+            default=math.inf,
+        )
 
     def _set_rows(self, keys: Iterable[str], *, keep_line: bool = True) -> None:
         self.table.set_rows(keys, keep_line=keep_line)

@@ -6,12 +6,13 @@ depends on the time are listed in `TIMED_COLUMNS`, so the one-second tick compar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from rich.text import Text
 
 from reap_tui import format as fmt
-from reap_tui import measures
+from reap_tui import measures, text_changes
 from reap_tui.api.ids import short_id
 from reap_tui.engine.state import BatchState
 from reap_tui.text import clean
@@ -145,6 +146,21 @@ def timed_words(column: str, state: BatchState, now: float, rules: Rules) -> str
         return fmt.next_check(state, now)
     status = state.status
     return fmt.ago(getattr(status, f"{column}_at") if status else None, now)
+
+
+def timed_changes_at(column: str, state: BatchState, now: float, rules: Rules) -> float:
+    """When `timed_words(column, state, ...)` may next read differently (`text_changes`)."""
+    if column == "eta":
+        return text_changes.eta_changes_at(measures.finish_at(state, rules), now)
+    if column == "next":  # as `format.next_check`
+        at = state.next_check_at
+        if state.checking or at is None or at - now < 0.5:
+            return math.inf
+        if state.phase.is_final:
+            return at - 0.5  # "queued" from then
+        return text_changes.countdown_changes_at(at, now)
+    status = state.status
+    return text_changes.ago_changes_at(getattr(status, f"{column}_at") if status else None, now)
 
 
 def row_cells(

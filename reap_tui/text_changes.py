@@ -1,0 +1,63 @@
+"""When a time text of `format` next reads differently: the earliest clock time at which it
+may (never later than it does), so a screen can leave it alone until then instead of working
+it out again every second.
+
+Each function mirrors the formatter it is named after; `tests/test_text_changes.py` holds them
+to it over a range of times.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from reap_tui import format as fmt
+
+_LAST_MINUTE_STEP = 15  # as `format.coarse_duration`
+_ETA_WHOLE_HOURS_FROM = 10 * 3600  # as `format.eta`
+
+
+def ago_changes_at(timestamp: float | datetime | None, now: float) -> float:
+    """For `format.ago`: the age's unit (a minute, an hour, a day) turns over."""
+    if timestamp is None:
+        return math.inf
+    at = timestamp.timestamp() if isinstance(timestamp, datetime) else timestamp
+    delta = now - at
+    if abs(delta) < 60:
+        return at + 60
+    whole = int(abs(delta))
+    unit = 60 if whole < 3600 else 3600 if whole < 86400 else 86400
+    if delta < 0:  # a time ahead (the server's clock): "in 3m" counts down
+        return at - unit * (whole // unit)
+    return at + unit * (whole // unit + 1)
+
+
+def countdown_changes_at(at: float | None, now: float) -> float:
+    """For `format.countdown`: the time left steps down, or it becomes "due"."""
+    if at is None or at - now < 0.5:
+        return math.inf
+    shown = math.ceil(at - now)  # what `countdown` passes to `coarse_duration`
+    return min(at - 0.5, at - _last_of_step(shown))
+
+
+def eta_changes_at(finish_at: float | None, now: float) -> float:
+    """For `format.eta` of `finish_at - now` seconds (`measures.eta`)."""
+    if finish_at is None:
+        return math.inf
+    left = finish_at - now
+    if left >= _ETA_WHOLE_HOURS_FROM:
+        hours = min(round(left / 3600), fmt.MOST_HOURS + 1)
+        return finish_at - max((hours - 0.5) * 3600, _ETA_WHOLE_HOURS_FROM)
+    shown = round(max(0.0, left))  # what `coarse_duration` rounds to
+    if shown == 0:
+        return math.inf  # `~0s` from here on
+    return finish_at - _last_of_step(shown) - 0.5
+
+
+def _last_of_step(seconds: int) -> int:
+    """The largest whole number of seconds below `seconds` that `coarse_duration` may show
+    differently: the end of the previous fifteen-second step in the last minute, else of the
+    previous minute."""
+    if seconds < 60:
+        return _LAST_MINUTE_STEP * (math.ceil(seconds / _LAST_MINUTE_STEP) - 1)
+    return 60 * (seconds // 60) - 1

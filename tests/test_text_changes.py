@@ -1,0 +1,117 @@
+"""When a time text next reads differently: never later than it does (a screen that waits for
+it would show a stale text), and not every second (or waiting would save nothing)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+from reap_tui import format as fmt
+from reap_tui.text_changes import ago_changes_at, countdown_changes_at, eta_changes_at
+
+STEP = 0.25  # how finely the texts are read between now and the change promised
+
+
+def first_change(text: Callable[[float], str], now: float, horizon: float) -> float:
+    """The first moment (to `STEP`) after `now` at which `text` reads differently."""
+    before = text(now)
+    moment = now
+    while moment < now + horizon:
+        moment += STEP
+        if text(moment) != before:
+            return moment
+    return math.inf
+
+
+def assert_promise_kept(text: Callable[[float], str], changes_at: float, now: float) -> None:
+    horizon = 3 * 3600.0
+    actual = first_change(text, now, horizon)
+    assert changes_at <= actual + 1e-6, f"{text(now)!r} at {now}: promised {changes_at}, was {actual}"
+    if actual is math.inf:
+        return
+    # Not sooner than the step before the real change: at most a tick's re-reading is wasted.
+    assert changes_at > actual - 1.0 - STEP or text(changes_at) == text(now)
+
+
+NOWS = [1000.0 + offset for offset in (0, 0.1, 0.5, 0.9, 7.3, 44.6, 59.5, 61.2, 3599.7)]
+OFFSETS = [-7200, -75, -59.9, -30, -0.4, 0, 0.3, 14.9, 15, 15.2, 44.5, 45.5, 59.4, 60, 61,
+           89, 119.5, 600, 3540, 3599, 3601, 5000, 36000, 36001, 40000, 86399, 90000]  # fmt: skip
+
+
+@pytest.mark.parametrize("now", NOWS)
+def test_an_age_reads_the_same_until_the_moment_promised(now: float) -> None:
+    for offset in OFFSETS:
+        at = now - offset
+        if offset > 3600:
+            continue  # hours later: covered by the hour test below at a coarser step
+        assert_promise_kept(lambda moment, at=at: fmt.ago(at, moment), ago_changes_at(at, now), now)
+
+
+def test_an_age_in_hours_changes_at_the_hour() -> None:
+    at, now = 0.0, 3 * 3600 + 125.0
+    assert fmt.ago(at, now) == "3h ago"
+    changes_at = ago_changes_at(at, now)
+    assert changes_at == 4 * 3600
+    assert fmt.ago(at, changes_at - 0.01) == "3h ago"
+    assert fmt.ago(at, changes_at) == "4h ago"
+
+
+@pytest.mark.parametrize("now", NOWS)
+def test_a_countdown_reads_the_same_until_the_moment_promised(now: float) -> None:
+    for offset in OFFSETS:
+        at = now + offset
+        if offset > 3600:
+            continue
+        promised = countdown_changes_at(at, now)
+        assert_promise_kept(lambda moment, at=at: fmt.countdown(at, moment), promised, now)
+
+
+@pytest.mark.parametrize("now", NOWS)
+def test_an_eta_reads_the_same_until_the_moment_promised(now: float) -> None:
+    for offset in OFFSETS:
+        finish = now + offset
+        if offset > 3600:
+            continue
+
+        def eta(moment: float, finish: float = finish) -> str:
+            return fmt.eta(max(0.0, finish - moment))
+
+        assert_promise_kept(eta, eta_changes_at(finish, now), now)
+
+
+def test_a_long_eta_changes_at_the_half_hour_and_at_ten_hours() -> None:
+    finish, now = 100 * 3600.0, 0.0
+    assert fmt.eta(finish - now) == "~100h"
+    changes_at = eta_changes_at(finish, now)
+    assert fmt.eta(finish - (changes_at - 1)) == "~100h"
+    assert fmt.eta(finish - (changes_at + 1)) == "~99h"
+    near_ten = finish - 10 * 3600 - 100
+    assert fmt.eta(finish - near_ten) == "~10h"
+    assert eta_changes_at(finish, near_ten) == finish - 10 * 3600
+    assert fmt.eta(finish - (finish - 10 * 3600 + 1)) == "~9h 59m"
+
+
+def test_the_longest_eta_changes_when_it_comes_into_range() -> None:
+    finish, now = 20_000 * 3600.0, 0.0
+    assert fmt.eta(finish - now) == f">{fmt.MOST_HOURS}h"
+    changes_at = eta_changes_at(finish, now)
+    assert fmt.eta(finish - (changes_at - 1)) == f">{fmt.MOST_HOURS}h"
+    assert fmt.eta(finish - (changes_at + 1)) == f"~{fmt.MOST_HOURS}h"
+
+
+def test_texts_that_no_longer_move_promise_no_change() -> None:
+    assert ago_changes_at(None, 50.0) == math.inf
+    assert countdown_changes_at(None, 50.0) == math.inf
+    assert countdown_changes_at(50.2, 50.0) == math.inf  # "due"
+    assert eta_changes_at(None, 50.0) == math.inf
+    assert eta_changes_at(49.0, 50.0) == math.inf  # "~0s"
+
+
+def test_a_minute_long_text_is_not_read_again_every_second() -> None:
+    """What the saving is for: a countdown in minutes holds for up to a minute, one in its last
+    minute for its fifteen-second step, an age for its minute."""
+    assert countdown_changes_at(1000.0 + 350.5, 1000.0) == 1000.0 + 51.5  # "5m" until 4m 59s
+    assert countdown_changes_at(1000.0 + 44.0, 1000.0) == 1000.0 + 14.0
+    assert ago_changes_at(1000.0 - 130.0, 1000.0) == 1000.0 + 50.0
