@@ -3,11 +3,16 @@ the widget grows and shrinks with its lines, and what is drawn is the text shown
 
 from __future__ import annotations
 
+import pytest
+from rich.console import Console
+from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.strip import Strip
 from textual.widgets import Static
 
 from reap_tui.tui.header import DashboardHeader
+from reap_tui.tui.line_body import unwrapped_lines
 
 from .tui_support import drawn_lines
 
@@ -85,3 +90,25 @@ async def test_a_line_longer_than_the_terminal_wraps_as_before() -> None:
         await pilot.pause()
         assert header.size.height == 2  # 60 characters in 38 columns (padding 1 each side)
         assert " ".join(_drawn(header)).split() == ["word"] * 12
+
+
+UNWRAPPED = [
+    _two_lines(12, 3),
+    Text.assemble(("⚠ PRODUCTION ⚠", "bold white on red"), " 日本語 ✓ 🚀 done", style="italic"),
+    Text("first\n\nthird, after a blank line", style="dim"),
+    Text.assemble(("x" * 40, "bold"), ("y" * 40, "red")),  # exactly the width
+]
+
+
+@pytest.mark.parametrize("text", UNWRAPPED, ids=range(len(UNWRAPPED)))
+def test_a_text_that_fits_is_drawn_as_rich_draws_it(text: Text) -> None:
+    console = Console(width=80, color_system="truecolor", force_terminal=True)
+    options = console.options.update(width=80, height=None, highlight=False)
+    by_rich = [Strip(Segment.simplify(line), 80) for line in console.render_lines(text, options)]
+    assert unwrapped_lines(text, console, 80) == by_rich
+
+
+def test_a_text_that_would_wrap_is_left_to_rich() -> None:
+    console = Console(width=80)
+    assert unwrapped_lines(Text("word " * 20), console, 80) is None
+    assert unwrapped_lines(Text("centred", justify="center"), console, 80) is None

@@ -10,7 +10,7 @@ re-renders all its lines through Textual's content pipeline at every change: for
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Region, Size
@@ -55,6 +55,10 @@ class LineBody(Widget):
 
     def _render_at(self, width: int) -> list[Strip]:
         console = self.app.console
+        if isinstance(self._renderable, Text):
+            unwrapped = unwrapped_lines(self._renderable, console, width)
+            if unwrapped is not None:
+                return unwrapped
         options = console.options.update(width=width, height=None, highlight=False)
         lines = console.render_lines(self._renderable, options, pad=True)
         return [Strip(Segment.simplify(line), width) for line in lines]
@@ -74,3 +78,26 @@ class LineBody(Widget):
         if y >= len(lines):
             return Strip.blank(width, self.rich_style)
         return lines[y].apply_style(self.rich_style)
+
+
+def unwrapped_lines(text: Text, console: Console, width: int) -> list[Strip] | None:
+    """The lines of a text of which none is wider than `width`, drawn as Rich would but without
+    its wrapping pass (which is half the cost: the header is offered anew every second); None
+    for any other text."""
+    plain = text.plain
+    if not plain or plain.endswith("\n") or "\t" in plain:
+        return None
+    if text.justify not in (None, "default", "left"):
+        return None
+    lines = text.split("\n", allow_blank=True)
+    if any(line.cell_len > width for line in lines):
+        return None
+    strips = []
+    for line in lines:
+        # As Rich joins wrapped lines: the line's own style becomes a span (`render` draws
+        # spans only).
+        segments = list(Text().append_text(line).render(console))
+        if line.cell_len < width:
+            segments.append(Segment(" " * (width - line.cell_len)))
+        strips.append(Strip(Segment.simplify(segments), width))
+    return strips
