@@ -26,6 +26,7 @@ from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Static
 
+from reap_tui import gcpause
 from reap_tui.api.client import ReapClient
 from reap_tui.clock import Clock
 from reap_tui.engine.cadence import CadenceConfig
@@ -212,6 +213,7 @@ class DashboardCore(App[None]):
         for target in targets:
             self._engine.watch(target)
         self._engine_started()
+        gcpause.started()
         if not targets:
             return
         self._pending_notices.clear()  # restoring the list is not news
