@@ -28,7 +28,8 @@ def first_change(text: Callable[[float], str], now: float, horizon: float) -> fl
 def assert_promise_kept(text: Callable[[float], str], changes_at: float, now: float) -> None:
     horizon = 3 * 3600.0
     actual = first_change(text, now, horizon)
-    assert changes_at <= actual + 1e-6, f"{text(now)!r} at {now}: promised {changes_at}, was {actual}"
+    said = f"{text(now)!r} at {now}: promised {changes_at}, was {actual}"
+    assert changes_at <= actual + 1e-6, said
     if actual is math.inf:
         return
     # Not sooner than the step before the real change: at most a tick's re-reading is wasted.
@@ -36,16 +37,16 @@ def assert_promise_kept(text: Callable[[float], str], changes_at: float, now: fl
 
 
 NOWS = [1000.0 + offset for offset in (0, 0.1, 0.5, 0.9, 7.3, 44.6, 59.5, 61.2, 3599.7)]
+# Seconds from now to the moment shown; hours away are left to the hour tests below (read
+# at STEP they would take long).
 OFFSETS = [-7200, -75, -59.9, -30, -0.4, 0, 0.3, 14.9, 15, 15.2, 44.5, 45.5, 59.4, 60, 61,
-           89, 119.5, 600, 3540, 3599, 3601, 5000, 36000, 36001, 40000, 86399, 90000]  # fmt: skip
+           89, 119.5, 600, 3540, 3599, 3600]  # fmt: skip
 
 
 @pytest.mark.parametrize("now", NOWS)
 def test_an_age_reads_the_same_until_the_moment_promised(now: float) -> None:
     for offset in OFFSETS:
         at = now - offset
-        if offset > 3600:
-            continue  # hours later: covered by the hour test below at a coarser step
         assert_promise_kept(lambda moment, at=at: fmt.ago(at, moment), ago_changes_at(at, now), now)
 
 
@@ -62,8 +63,6 @@ def test_an_age_in_hours_changes_at_the_hour() -> None:
 def test_a_countdown_reads_the_same_until_the_moment_promised(now: float) -> None:
     for offset in OFFSETS:
         at = now + offset
-        if offset > 3600:
-            continue
         promised = countdown_changes_at(at, now)
         assert_promise_kept(lambda moment, at=at: fmt.countdown(at, moment), promised, now)
 
@@ -72,8 +71,6 @@ def test_a_countdown_reads_the_same_until_the_moment_promised(now: float) -> Non
 def test_an_eta_reads_the_same_until_the_moment_promised(now: float) -> None:
     for offset in OFFSETS:
         finish = now + offset
-        if offset > 3600:
-            continue
 
         def eta(moment: float, finish: float = finish) -> str:
             return fmt.eta(max(0.0, finish - moment))

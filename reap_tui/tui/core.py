@@ -1,19 +1,17 @@
 """The dashboard's core: what it holds, how engine states reach the screen, and how it draws.
 
 Changes arrive through `_on_state`, possibly thousands a second; they are only recorded here
-and applied together `FLUSH_INTERVAL` after the first of them (a flush is asked for by a change,
-not woken for on a timer: at rest nothing runs between ticks). Once a second the tick applies
-whatever is pending and keeps the relative times, countdowns and the header current, in the same
-frame (two timers would each cost a frame of their own). The states that changed are written to the
-state database every `STATE_SAVE_INTERVAL` seconds and at shutdown. `actions.py` turns keys into
-engine calls on top of this; `app.py` is the app itself: layout, start-up and shutdown.
-No polling logic and no HTTP here.
+and applied together `FLUSH_INTERVAL` after the first of them (`soon.SoonCall`: at rest nothing
+runs between ticks). Once a second the tick applies whatever is pending and keeps the relative
+times, countdowns and the header current, in the same frame (two timers would each cost a frame
+of their own). The states that changed are written to the state database every
+`STATE_SAVE_INTERVAL` seconds and at shutdown. `actions.py` turns keys into engine calls on top
+of this; `app.py` is the app itself: layout, start-up and shutdown. No polling logic and no
+HTTP here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +45,7 @@ from reap_tui.tui.import_rows import ImportRows, name_of_key
 from reap_tui.tui.input_driver import QuietLinuxDriver
 from reap_tui.tui.notifications import MOST_ON_SCREEN, Notifier, Toast, toast_seconds
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
+from reap_tui.tui.soon import SoonCall
 from reap_tui.tui.totals import ShownSummary
 from reap_tui.tui.view_memory import View, ViewMemory
 from reap_tui.vocabulary import Rules
@@ -113,8 +112,7 @@ class DashboardCore(App[None]):
         self._states: dict[str, BatchState] = {}
         self._counts = counts.StatusCounts(config.rules)
         self._dirty: set[str] = set()
-        self._flush_due: asyncio.TimerHandle | None = None
-        self._flush_context: contextvars.Context | None = None  # the app's, taken at mount
+        self._changes_due = SoonCall(self._apply_changes, FLUSH_INTERVAL, self._handle_exception)
         self._applied = 0  # flushes that applied changes: when `_summary` must count again
         self._summary = ShownSummary()
         self._saved_states: SavedStates | None = None
@@ -234,7 +232,7 @@ class DashboardCore(App[None]):
         self._states[state.batch_id] = state
         self._counts.update(state)
         self._dirty.add(state.batch_id)
-        self._flush_soon()
+        self._changes_due.ask()
         in_import = self._imports.member_of(state.batch_id)
         self._pending_notices.extend(notices.notices_for(before, state, in_import=in_import))
         if notices.is_new_auth_failure(before, state):
@@ -258,37 +256,16 @@ class DashboardCore(App[None]):
 
     def _start_timers(self) -> None:
         """At mount: the tick, the state saves, and flushes asked for from here on."""
-        self._flush_context = contextvars.copy_context()
+        self._changes_due.start()
         self._refresh_timers += [
             self.set_interval(TICK_INTERVAL, self._on_second),
             self.set_interval(self.state_save_interval, self._save_states),
         ]
 
-    def _flush_soon(self) -> None:
-        """Apply the changes recorded within `FLUSH_INTERVAL` (a loop callback: a Textual
-        timer for each would cost as much as the flush itself)."""
-        if self._flush_due is not None or self._flush_context is None or self._shut_down:
-            return
-        loop = asyncio.get_running_loop()
-        self._flush_due = loop.call_later(
-            FLUSH_INTERVAL, self._scheduled_flush, context=self._flush_context
-        )
-
-    def _scheduled_flush(self) -> None:
-        self._flush_due = None
-        if self._shut_down:
-            return
-        try:
-            self._apply_changes()
-        except Exception as error:  # as a Textual timer's callback would be
-            self._handle_exception(error)
-
     def _stop_timers(self) -> None:
+        self._changes_due.stop()
         for timer in self._refresh_timers:
             timer.stop()
-        if self._flush_due is not None:
-            self._flush_due.cancel()
-            self._flush_due = None
 
     def _on_second(self) -> None:
         self._apply_changes()
@@ -315,7 +292,7 @@ class DashboardCore(App[None]):
         if toasts and self._config.bell:
             self.bell()
         if self._notifier.waiting:
-            self._flush_soon()  # news held back (merged per second, or no room): told soon
+            self._changes_due.ask()  # news held back (merged per second, or no room): told soon
 
     @property
     def cadence(self) -> CadenceConfig:
