@@ -36,7 +36,8 @@ def duration(seconds: float | None) -> str:
     return f"{secs}s"
 
 
-_LAST_MINUTE_STEP = 15  # seconds: how a time in its last minute moves (`in 45s`, `~30s`)
+LAST_MINUTE_STEP = 15  # seconds: how a time in its last minute moves (`in 45s`, `~30s`)
+DUE_WITHIN = 0.5  # seconds: a moment this close reads as reached (`due`, `queued`)
 
 
 def _coarse(seconds: float) -> str:
@@ -70,7 +71,7 @@ def coarse_duration(seconds: float) -> str:
     four times, so a table of them is not redrawn every second."""
     total = max(0, round(seconds))
     if total < 60:
-        total = _LAST_MINUTE_STEP * math.ceil(total / _LAST_MINUTE_STEP)
+        total = LAST_MINUTE_STEP * math.ceil(total / LAST_MINUTE_STEP)
     if total < 60:
         return f"{total}s"
     minutes = total // 60
@@ -85,7 +86,7 @@ def countdown(at: float | None, now: float) -> str:
     if at is None:
         return NONE
     left = at - now
-    if left < 0.5:
+    if left < DUE_WITHIN:
         return "due"
     return f"in {coarse_duration(math.ceil(left))}"
 
@@ -112,6 +113,7 @@ def rate(per_minute: float | None) -> str:
 
 ETA_WIDTH = 7  # `~9h 59m`; from ten hours on, whole hours (`~24h`)
 MOST_HOURS = 9999
+ETA_WHOLE_HOURS_FROM = 10 * 3600  # seconds: a longer ETA reads in whole hours
 
 
 def eta(seconds: float | None) -> str:
@@ -119,7 +121,7 @@ def eta(seconds: float | None) -> str:
     in whole hours, `~24h` (a large import's minutes that far ahead say nothing)."""
     if seconds is None:
         return NONE
-    if seconds < 10 * 3600:
+    if seconds < ETA_WHOLE_HOURS_FROM:
         return f"~{coarse_duration(seconds)}"
     hours = round(seconds / 3600)
     return f"~{hours}h" if hours <= MOST_HOURS else f">{MOST_HOURS}h"
@@ -191,7 +193,7 @@ def next_check(state: BatchState, now: float) -> str:
     request is out."""
     if state.checking:
         return "checking…"
-    if state.next_check_at is not None and state.next_check_at - now < 0.5:
+    if state.next_check_at is not None and state.next_check_at - now < DUE_WITHIN:
         return "queued"
     if state.next_check_at is not None and not state.phase.is_final:
         when = countdown(state.next_check_at, now)

@@ -13,9 +13,6 @@ from datetime import datetime
 
 from reap_tui import format as fmt
 
-_LAST_MINUTE_STEP = 15  # as `format.coarse_duration`
-_ETA_WHOLE_HOURS_FROM = 10 * 3600  # as `format.eta`
-
 
 def ago_changes_at(timestamp: float | datetime | None, now: float) -> float:
     """For `format.ago`: the age's unit (a minute, an hour, a day) turns over."""
@@ -34,10 +31,10 @@ def ago_changes_at(timestamp: float | datetime | None, now: float) -> float:
 
 def countdown_changes_at(at: float | None, now: float) -> float:
     """For `format.countdown`: the time left steps down, or it becomes "due"."""
-    if at is None or at - now < 0.5:
+    if at is None or at - now < fmt.DUE_WITHIN:
         return math.inf
     shown = math.ceil(at - now)  # what `countdown` passes to `coarse_duration`
-    return min(at - 0.5, at - _last_of_step(shown))
+    return min(at - fmt.DUE_WITHIN, at - _last_of_step(shown))
 
 
 def eta_changes_at(finish_at: float | None, now: float) -> float:
@@ -45,9 +42,9 @@ def eta_changes_at(finish_at: float | None, now: float) -> float:
     if finish_at is None:
         return math.inf
     left = finish_at - now
-    if left >= _ETA_WHOLE_HOURS_FROM:
+    if left >= fmt.ETA_WHOLE_HOURS_FROM:
         hours = min(round(left / 3600), fmt.MOST_HOURS + 1)
-        return finish_at - max((hours - 0.5) * 3600, _ETA_WHOLE_HOURS_FROM)
+        return finish_at - max((hours - 0.5) * 3600, fmt.ETA_WHOLE_HOURS_FROM)
     shown = round(max(0.0, left))  # what `coarse_duration` rounds to
     if shown == 0:
         return math.inf  # `~0s` from here on
@@ -59,5 +56,5 @@ def _last_of_step(seconds: int) -> int:
     differently: the end of the previous fifteen-second step in the last minute, else of the
     previous minute."""
     if seconds < 60:
-        return _LAST_MINUTE_STEP * (math.ceil(seconds / _LAST_MINUTE_STEP) - 1)
+        return fmt.LAST_MINUTE_STEP * (math.ceil(seconds / fmt.LAST_MINUTE_STEP) - 1)
     return 60 * (seconds // 60) - 1

@@ -154,10 +154,10 @@ def timed_changes_at(column: str, state: BatchState, now: float, rules: Rules) -
         return text_changes.eta_changes_at(measures.finish_at(state, rules), now)
     if column == "next":  # as `format.next_check`
         at = state.next_check_at
-        if state.checking or at is None or at - now < 0.5:
+        if state.checking or at is None or at - now < fmt.DUE_WITHIN:
             return math.inf
         if state.phase.is_final:
-            return at - 0.5  # "queued" from then
+            return at - fmt.DUE_WITHIN  # "queued" from then
         return text_changes.countdown_changes_at(at, now)
     status = state.status
     return text_changes.ago_changes_at(getattr(status, f"{column}_at") if status else None, now)

@@ -205,13 +205,15 @@ class DashboardCore(App[None]):
         when a key needs the engine sooner), never once shutdown has begun."""
         if self._shut_down:
             return
+        first = self._engine is None
         if self._engine is None:
             self._engine = self._engine_factory(self._on_state)
         targets, self._to_watch = self._to_watch, []
         for target in targets:
             self._engine.watch(target)
         self._engine_started()
-        gcpause.started()
+        if first:
+            gcpause.started()
         if not targets:
             return
         self._pending_notices.clear()  # restoring the list is not news
