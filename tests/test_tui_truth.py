@@ -149,6 +149,39 @@ async def test_a_flush_that_moves_nothing_in_the_order_does_not_reorder(tmp_path
         assert orders == []
 
 
+async def test_progress_waits_for_the_tick_but_a_new_state_and_the_batch_looked_at_do_not(
+    tmp_path: Path,
+) -> None:
+    async with working(tmp_path, 10) as (app, pilot, engine, batches):
+        looked_at, other, lost = batches[4], batches[5], batches[6]
+        app.select_batch(looked_at.batch_id)
+        await flushed(pilot)
+        for timer in app._refresh_timers:  # no tick from here on, until resumed
+            timer.pause()
+
+        def progress(batch: BatchState, processed: int) -> BatchState:
+            return dataclasses.replace(
+                batch, status=answer(batch.batch_id, "in_progress", 5000, processed)
+            )
+
+        engine.publish(progress(other, 4321))
+        await pilot.pause(0.6)
+        assert app.table.cell_text(other.batch_id, "done") == "600/5,000", "not before the tick"
+        # A flush applies every change pending, so these bring the first along.
+        engine.publish(progress(looked_at, 4321))
+        await pilot.pause(0.6)
+        assert app.table.cell_text(looked_at.batch_id, "done") == "4,321/5,000"
+        engine.publish(not_found(lost))
+        await pilot.pause(0.6)
+        assert app.table.cell_text(lost.batch_id, "status") == "✗ not found"
+        engine.publish(progress(other, 4400))
+        await pilot.pause(0.6)
+        assert app.table.cell_text(other.batch_id, "done") == "4,321/5,000"
+        for timer in app._refresh_timers:
+            timer.resume()
+        await wait_for(pilot, lambda: app.table.cell_text(other.batch_id, "done") == "4,400/5,000")
+
+
 async def test_impossible_counts_are_shown_counted_and_filtered_as_anomalous(
     tmp_path: Path,
 ) -> None:

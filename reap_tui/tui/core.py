@@ -1,10 +1,12 @@
 """The dashboard's core: what it holds, how engine states reach the screen, and how it draws.
 
-Changes arrive through `_on_state`, possibly thousands a second; they are only recorded here
-and applied together `FLUSH_INTERVAL` after the first of them (`soon.SoonCall`: at rest nothing
-runs between ticks). Once a second the tick applies whatever is pending and keeps the relative
-times, countdowns and the header current, in the same frame (two timers would each cost a frame
-of their own). The states that changed are written to the state database every
+Changes arrive through `_on_state`, possibly thousands a second; they are only recorded here.
+Once a second the tick applies whatever is pending and keeps the relative times, countdowns and
+the header current, in one frame. A batch that moved to another state, or the one under the
+cursor, does not wait for it: its change asks for a flush `FLUSH_INTERVAL` later (`soon.SoonCall`,
+once for however many ask; at rest nothing runs between ticks). Routine progress of the others
+waits for the tick: a wake and a frame of their own for each check would cost more than all
+the rest of the second. The states that changed are written to the state database every
 `STATE_SAVE_INTERVAL` seconds and at shutdown. `actions.py` turns keys into engine calls on top
 of this; `app.py` is the app itself: layout, start-up and shutdown. No polling logic and no
 HTTP here.
@@ -232,9 +234,10 @@ class DashboardCore(App[None]):
     def _on_state(self, state: BatchState) -> None:
         before = self._states.get(state.batch_id)
         self._states[state.batch_id] = state
-        self._counts.update(state)
+        moved = self._counts.update(state)
         self._dirty.add(state.batch_id)
-        self._changes_due.ask()
+        if moved or state.batch_id == self.table.cursor_key:
+            self._changes_due.ask()
         in_import = self._imports.member_of(state.batch_id)
         self._pending_notices.extend(notices.notices_for(before, state, in_import=in_import))
         if notices.is_new_auth_failure(before, state):

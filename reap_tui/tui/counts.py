@@ -24,16 +24,18 @@ class StatusCounts:
         self._records: dict[str, Records] = {}
         self.records = RecordSums()
 
-    def update(self, state: BatchState) -> None:
+    def update(self, state: BatchState) -> bool:
+        """Count the batch's new state; True when it moved to another state than before."""
         self._update_records(state)
         condition = condition_of(state, self.rules)
         before = self._condition.get(state.batch_id)
         if before == condition:
-            return
+            return False
         if before is not None:
             self._take(before)
         self._condition[state.batch_id] = condition
         self._counts[condition] += 1
+        return True
 
     def remove(self, batch_id: str) -> None:
         before = self._condition.pop(batch_id, None)
