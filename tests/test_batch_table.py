@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -27,6 +28,7 @@ from reap_tui.commands.dashboard import demo_app
 from reap_tui.engine.state import BatchState, Phase
 from reap_tui.sandbox import SandboxServer
 from reap_tui.sandbox.demo import FAILED_ID, demo_batches, demo_labels
+from reap_tui.tui import cells
 from reap_tui.tui.app import DashboardApp
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.cells import COLUMNS as DASHBOARD_COLUMNS
@@ -378,7 +380,7 @@ def running(index: int, processed: int = 100) -> BatchState:
 
 
 async def test_in_the_dashboard_a_change_costs_the_rows_it_changes_on_screen(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock(START, auto_advance=False)
     states = [running(index) for index in range(1000)]
@@ -408,7 +410,17 @@ async def test_in_the_dashboard_a_change_costs_the_rows_it_changes_on_screen(
 
         await pilot.pause(1.2)  # a tick with the clock still: no time text changed
         assert table.rows_rendered == rendered + 1
+        built: list[str] = []
+        cell_text = cells.cell_text
+
+        def counted(column: str, *args: Any) -> Text:
+            built.append(column)
+            return cell_text(column, *args)
+
+        monkeypatch.setattr(cells, "cell_text", counted)
         clock.advance(50)  # "in 10m" becomes "in 9m" on every row; "10m ago" stays
         await wait_for(pilot, lambda: table.cell_text(on_screen[0], "next") == "in 9m")
         await pilot.pause(0.1)
         assert table.rows_rendered == rendered + 1 + len(on_screen)
+        # Only the cells that read the time were made again: the others are the rows' as drawn.
+        assert built and set(built) <= cells.TIMED_COLUMNS

@@ -63,9 +63,11 @@ class GroupedTable(BatchTable):
 
 
 class DrawnRow(NamedTuple):
-    """A row as last drawn: the state it showed, its time texts, and when they may change."""
+    """A row as last drawn: the state it showed, its cells (by column, as `cells` makes them),
+    its time texts, and when they may change."""
 
     state: BatchState
+    cells: dict[str, Text]
     texts: tuple[str, ...]
     changes_at: float
 
@@ -125,10 +127,21 @@ class BatchRows:
             return [Text("") for _ in columns]
         keys = [placed.key for placed in columns]
         now = self._clock.now()
-        row = cells.row_cells(state, keys, now, self.rules)
+        drawn = self._drawn.get(batch_id)
+        if drawn is not None and drawn.state is state:  # only time has passed: its cells
+            row = [
+                cells.cell_text(key, state, now, self.rules)
+                if key in cells.TIMED_COLUMNS or key not in drawn.cells
+                else drawn.cells[key]
+                for key in keys
+            ]
+        else:
+            row = cells.row_cells(state, keys, now, self.rules)
         timed = [key for key in keys if key in cells.TIMED_COLUMNS]
         texts = tuple(text.plain for key, text in zip(keys, row, strict=True) if key in timed)
-        self._drawn[batch_id] = DrawnRow(state, texts, self._changes_at(timed, state, now))
+        self._drawn[batch_id] = DrawnRow(
+            state, dict(zip(keys, row, strict=True)), texts, self._changes_at(timed, state, now)
+        )
         if "label" in keys and self.imports.member_of(batch_id) is not None:
             index = keys.index("label")
             label = Text(end="", no_wrap=True)
