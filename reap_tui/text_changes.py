@@ -51,6 +51,15 @@ def eta_changes_at(finish_at: float | None, now: float) -> float:
     return finish_at - _last_of_step(shown) - 0.5
 
 
+def running_time_changes_at(started: float, now: float) -> float:
+    """For a time still running, read `<1m` for its first minute, then as
+    `format.coarse_duration` (in whole minutes): its minute turns over."""
+    elapsed = max(0.0, now - started)
+    if elapsed < 60:
+        return started + 60
+    return started + 60 * (round(elapsed) // 60 + 1) - 0.5
+
+
 def _last_of_step(seconds: int) -> int:
     """The largest whole number of seconds below `seconds` that `coarse_duration` may show
     differently: the end of the previous fifteen-second step in the last minute, else of the

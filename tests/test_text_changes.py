@@ -9,7 +9,16 @@ from collections.abc import Callable
 import pytest
 
 from reap_tui import format as fmt
-from reap_tui.text_changes import ago_changes_at, countdown_changes_at, eta_changes_at
+from reap_tui.text_changes import (
+    ago_changes_at,
+    countdown_changes_at,
+    eta_changes_at,
+    running_time_changes_at,
+)
+from reap_tui.tui.detail_render import time_texts, time_texts_change_at
+
+from .conftest import START
+from .state_gallery import gallery_states
 
 STEP = 0.25  # how finely the texts are read between now and the change promised
 
@@ -112,3 +121,29 @@ def test_a_minute_long_text_is_not_read_again_every_second() -> None:
     assert countdown_changes_at(1000.0 + 350.5, 1000.0) == 1000.0 + 51.5  # "5m" until 4m 59s
     assert countdown_changes_at(1000.0 + 44.0, 1000.0) == 1000.0 + 14.0
     assert ago_changes_at(1000.0 - 130.0, 1000.0) == 1000.0 + 50.0
+
+
+def test_a_running_time_reads_the_same_until_the_moment_promised() -> None:
+    started = 1000.0
+
+    def running(moment: float) -> str:  # as the detail reads a processing time still running
+        elapsed = max(0.0, moment - started)
+        return "<1m" if elapsed < 60 else fmt.coarse_duration(elapsed)
+
+    for offset in (-30, 0, 0.4, 59.5, 60, 89.5, 90, 119.4, 119.5, 3599.5, 3600, 7322.2):
+        now = started + offset
+        assert_promise_kept(running, running_time_changes_at(started, now), now)
+
+
+@pytest.mark.parametrize("offset", [0.0, 2.3, 41.8, 75.0, 3600.4])
+def test_the_detail_reads_the_same_until_the_moment_promised(offset: float) -> None:
+    """Every batch of the gallery, its times read every quarter second for ten minutes."""
+    now = START + offset
+    for state in gallery_states():
+        promised = time_texts_change_at(state, now)
+        before = time_texts(state, now)
+        moment = now
+        while moment < min(promised, now + 600):
+            assert time_texts(state, moment) == before, f"{state.label} at {moment - START}"
+            moment += STEP
+        assert promised > now, f"{state.label}: read again at every tick"

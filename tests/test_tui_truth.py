@@ -10,14 +10,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 
 from reap_tui.clock import FakeClock
 from reap_tui.engine.state import BatchState, Phase, Progress
+from reap_tui.tui import detail_pane
 from reap_tui.tui.app import DashboardApp
 from reap_tui.tui.header import DashboardHeader
 from reap_tui.tui.notices import notices_for
+from reap_tui.vocabulary import Rules
 
 from .conftest import START
 from .dashboard_support import detail_text
@@ -350,3 +353,26 @@ async def test_a_filter_with_no_match_says_so_in_the_pane(tmp_path: Path) -> Non
 
 def _progress(at: float, processed: int) -> Progress:
     return Progress(at, processed, 0)
+
+
+async def test_the_detail_works_out_its_times_again_only_when_one_can_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    batch = running(1, 100)
+    app, _ = stub_app([batch], tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: "in 45s" in detail_text(app))
+        reads: list[float] = []
+        time_texts = detail_pane.time_texts
+
+        def counted(state: BatchState, now: float, rules: Rules) -> tuple[str, ...]:
+            reads.append(now)
+            return time_texts(state, now, rules)
+
+        monkeypatch.setattr(detail_pane, "time_texts", counted)
+        await pilot.pause(2.2)  # two ticks, the clock still
+        assert reads == []
+        clock.advance(15)  # "in 45s" becomes "in 30s"
+        await wait_for(pilot, lambda: "in 30s" in detail_text(app))
+        assert reads

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 
 from reap_tui.engine.state import BatchState
-from reap_tui.tui.detail_render import render_detail, time_texts
+from reap_tui.tui.detail_render import render_detail, time_texts, time_texts_change_at
 from reap_tui.tui.line_body import LineBody
 from reap_tui.vocabulary import Rules
 
@@ -22,8 +22,11 @@ class DetailPane:
         # Held, not queried: the one-second tick may come while the screen is torn down.
         self.body = LineBody(id="detail-body")
         self.container = VerticalScroll(id="detail")
-        # What the pane last drew for a batch: (state, utc, show_raw, its time texts).
+        # What the pane last drew for a batch: (state, utc, show_raw), its time texts, and
+        # when they may next read differently.
         self._shown: tuple[object, ...] | None = None
+        self._texts: tuple[str, ...] = ()
+        self._changes_at = 0.0
         self._row: str | None = None  # the row (batch or import) the pane shows
 
     def forget(self) -> None:
@@ -34,13 +37,18 @@ class DetailPane:
         self, state: BatchState, *, now: float, utc: bool, show_raw: bool, rules: Rules
     ) -> None:
         self.set_title(BATCH_TITLE)
-        shown = (state, utc, show_raw, time_texts(state, now, rules))
-        if self._shown is not None and all(
+        shown = (state, utc, show_raw)
+        same = self._shown is not None and all(
             a is b or a == b for a, b in zip(shown, self._shown, strict=True)
-        ):
+        )
+        if same and now < self._changes_at:
+            return  # none of its times can read differently yet
+        texts = time_texts(state, now, rules)
+        self._changes_at = time_texts_change_at(state, now, rules)
+        if same and texts == self._texts:
             return  # the same state, settings and times: the detail would render the same
         self._from_top_for(state.batch_id)
-        self._shown = shown
+        self._shown, self._texts = shown, texts
         self.body.show(render_detail(state, now=now, utc=utc, show_raw=show_raw, rules=rules))
         self._hint_more()
 

@@ -15,12 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from reap_tui import format as fmt
-from reap_tui import measures, vocabulary
+from reap_tui import measures, text_changes, vocabulary
 from reap_tui.api.errors import ApiFailure
 from reap_tui.engine.state import BatchState
 from reap_tui.error_items import error_line
 from reap_tui.text import clean
-from reap_tui.tui.cells import TONE_STYLES, bar_text, failure_style, status_text
+from reap_tui.tui.cells import TONE_STYLES, bar_text, failure_style, status_text, timed_changes_at
 from reap_tui.tui.detail_layout import Field, FieldList, Title, field, slot
 from reap_tui.vocabulary import Rules
 
@@ -214,6 +214,26 @@ def time_texts(state: BatchState, now: float, rules: Rules = Rules()) -> tuple[s
         _elapsed(state, state.total_time(now)),
         *(fmt.ago(moment, now) for moment in moments if moment is not None),
     )
+
+
+def time_texts_change_at(state: BatchState, now: float, rules: Rules = Rules()) -> float:  # noqa: B008
+    """When `time_texts` may next read differently, the state unchanged (`text_changes`): until
+    then the tick need not work them out again."""
+    status = state.status
+    changes = [
+        timed_changes_at("next", state, now, rules),
+        text_changes.eta_changes_at(measures.finish_at(state, rules), now),
+    ]
+    if status is not None:
+        moments = (status.created_at, status.started_at, status.updated_at, status.completed_at)
+        changes += [text_changes.ago_changes_at(m, now) for m in moments if m is not None]
+        if status.completed_at is None:  # processing and total time still running
+            changes += [
+                text_changes.running_time_changes_at(start.timestamp(), now)
+                for start in (status.started_at, status.created_at)
+                if start is not None
+            ]
+    return min(changes)
 
 
 def render_detail(
