@@ -46,6 +46,7 @@ class BatchPoller:
         self.target = target
         self._engine = engine
         self._wake = asyncio.Event()
+        self._sleep: asyncio.Future[None] | None = None  # the wait for the next check, if any
         self._manual_requested = False
         self._in_check = False
         self._next_at: float | None = None
@@ -101,7 +102,7 @@ class BatchPoller:
         now = self._engine.clock.now()
         if self.state.next_check_at is None or self.state.next_check_at > now:
             self._update(next_check_at=now)  # reads "queued" until its request is out
-        self._wake.set()
+        self._rouse()
 
     def pause(self) -> None:
         if self.state.phase.is_final:
@@ -144,7 +145,7 @@ class BatchPoller:
                 stop_reason="",
                 failure=None if stale else self.state.failure,
             )
-        self._wake.set()
+        self._rouse()
 
     def stop_for_auth(self, failure: ApiFailure) -> None:
         """The key was refused, or there is none: stop automatic checks (a batch paused,
@@ -185,7 +186,7 @@ class BatchPoller:
         if at is not None:
             self._next_at, self._slow = at, False
             self._update(next_check_at=at)
-            self._wake.set()
+            self._rouse()
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -216,14 +217,19 @@ class BatchPoller:
             delay = at - self._engine.clock.now()
             if delay <= 0:
                 return
-            sleeper = asyncio.ensure_future(self._engine.clock.sleep(delay))
-            waker = asyncio.ensure_future(self._wake.wait())
+            self._sleep = asyncio.ensure_future(self._engine.clock.sleep(delay))
             try:
-                await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait((self._sleep,))  # cut short by `_rouse`
             finally:
-                sleeper.cancel()
-                waker.cancel()
+                self._sleep.cancel()
+                self._sleep = None
         self._wake.clear()
+
+    def _rouse(self) -> None:
+        """End the wait for the next check now: something changed when it is due."""
+        self._wake.set()
+        if self._sleep is not None:
+            self._sleep.cancel()
 
     async def _check(self) -> None:
         """Wait for a turn in the limiter ("queued"), then send the request ("checking"). The
