@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from rich.text import Text
-from textual.app import App
 from textual.content import Content
-from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -40,14 +38,15 @@ from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
 from reap_tui.tui.batch_rows import BatchRows
 from reap_tui.tui.column_choice import ColumnChoice
-from reap_tui.tui.detail_pane import IMPORT_TITLE, DetailPane
+from reap_tui.tui.detail_pane import IMPORT_TITLE, DetailPane, nothing_selected
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.import_pane import render_import_pane
 from reap_tui.tui.import_rows import ImportRows, name_of_key
 from reap_tui.tui.input_driver import QuietLinuxDriver
-from reap_tui.tui.notifications import MOST_ON_SCREEN, Notifier, Toast, toast_seconds
+from reap_tui.tui.notifications import Notifier
 from reap_tui.tui.ordering import SORT_CYCLE, SortOrder
 from reap_tui.tui.soon import SoonCall
+from reap_tui.tui.toasting import ToastingApp
 from reap_tui.tui.totals import ShownSummary
 from reap_tui.tui.view_memory import View, ViewMemory
 from reap_tui.vocabulary import Rules
@@ -79,7 +78,7 @@ class DashboardConfig:
     client_factory: Callable[[str], ReapClient] | None = None
 
 
-class DashboardCore(App[None]):
+class DashboardCore(ToastingApp):
     state_save_interval = STATE_SAVE_INTERVAL  # seconds; set before the app runs to change it
 
     def __init__(
@@ -143,42 +142,6 @@ class DashboardCore(App[None]):
         self._elsewhere = Static(id="elsewhere")  # batches of other environments, if any
         self._detail = DetailPane()
         self.theme = config.theme
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Toasts carry labels and server text: plain text, never markup, unless asked. A toast
-        still on screen is not shown again; a warning or an error goes to the log (`n`) too."""
-        shown = message if markup else clean(message, keep_newlines=True)
-        seconds = timeout if timeout is not None else toast_seconds(severity)
-        toast = Toast(clean(title), shown, severity, seconds)
-        now = self._clock.now()
-        if severity != "information":
-            self._notifier.log(notices.Notice(toast.title, toast.message, severity), now)
-        if self._notifier.may_show(toast, now):
-            self._notifier.shown(toast, now)
-            self._toast(toast, markup=markup)
-
-    def _toast(self, toast: Toast, *, markup: bool = False) -> None:
-        """Show `toast`, the oldest on screen making room for it: never more than the rack
-        shows at once (a key's answer would otherwise land out of sight below the others)."""
-        on_screen = list(self._notifications)  # oldest first
-        for old in on_screen[: max(0, len(on_screen) - MOST_ON_SCREEN + 1)]:
-            self._unnotify(old, refresh=False)
-            self._notifier.gone(old.title, old.message)
-        super().notify(
-            toast.message,
-            title=toast.title,
-            severity=toast.severity,
-            timeout=toast.seconds,
-            markup=markup,
-        )
 
     def _saved_to_watchlist(self, change: Callable[[], T]) -> T | None:
         """Run a watch-list write and return its result; if it fails, say so on screen, keep
@@ -411,19 +374,11 @@ class DashboardCore(App[None]):
             return
         state = self._states.get(selected) if selected else None
         if state is None:
-            self._detail.show_message(self._nothing_selected())
+            self._detail.show_message(nothing_selected(self._rows.query, bool(self._states)))
             return
         self._detail.show_batch(
             state, now=self._clock.now(), utc=self._utc, show_raw=self._show_raw, rules=self._rules
         )
-
-    def _nothing_selected(self) -> str:
-        if self._rows.query and self._states:
-            query = clean(self._rows.query, limit=40)
-            return f"The filter “{query}” matches no batch.\n\nPress / then escape to clear it."
-        if not self._states:
-            return "No batch is watched here.\n\nPress a to watch a batch by its id."
-        return "No batch selected."
 
     def _render_import(self, name: str) -> None:
         imported = self._imports.imported(name)

@@ -9,12 +9,24 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 
 from reap_tui.engine.state import BatchState
+from reap_tui.text import clean
 from reap_tui.tui.detail_render import render_detail, time_texts, time_texts_change_at
 from reap_tui.tui.line_body import LineBody
 from reap_tui.vocabulary import Rules
 
 BATCH_TITLE = "Selected batch"
 IMPORT_TITLE = "Selected import"
+
+
+def nothing_selected(query: str, watching: bool) -> str:
+    """Why no batch is shown: the filter (`query`) matches none, none is watched, or none is
+    selected."""
+    if query and watching:
+        shown = clean(query, limit=40)
+        return f"The filter “{shown}” matches no batch.\n\nPress / then escape to clear it."
+    if not watching:
+        return "No batch is watched here.\n\nPress a to watch a batch by its id."
+    return "No batch selected."
 
 
 class DetailPane:
