@@ -201,18 +201,12 @@ def _elapsed(state: BatchState, seconds: float | None) -> str:
 def time_texts(state: BatchState, now: float, rules: Rules = Rules()) -> tuple[str, ...]:  # noqa: B008
     """Every text of the detail that changes with `now` alone (see `_fields`): while these and
     the state are the same, the detail renders the same, and the one-second tick can skip it."""
-    status = state.status
-    moments = (
-        (status.created_at, status.started_at, status.updated_at, status.completed_at)
-        if status is not None
-        else ()
-    )
     return (
         fmt.next_check(state, now),
         fmt.eta(measures.eta(state, now, rules)),
         _elapsed(state, state.processing_time(now)),
         _elapsed(state, state.total_time(now)),
-        *(fmt.ago(moment, now) for moment in moments if moment is not None),
+        *(fmt.ago(moment, now) for moment in _moments(state)),
     )
 
 
@@ -223,17 +217,24 @@ def time_texts_change_at(state: BatchState, now: float, rules: Rules = Rules()) 
     changes = [
         timed_changes_at("next", state, now, rules),
         text_changes.eta_changes_at(measures.finish_at(state, rules), now),
+        *(text_changes.ago_changes_at(moment, now) for moment in _moments(state)),
     ]
-    if status is not None:
-        moments = (status.created_at, status.started_at, status.updated_at, status.completed_at)
-        changes += [text_changes.ago_changes_at(m, now) for m in moments if m is not None]
-        if status.completed_at is None:  # processing and total time still running
-            changes += [
-                text_changes.running_time_changes_at(start.timestamp(), now)
-                for start in (status.started_at, status.created_at)
-                if start is not None
-            ]
+    if status is not None and status.completed_at is None:  # processing and total time running
+        changes += [
+            text_changes.running_time_changes_at(start.timestamp(), now)
+            for start in (status.started_at, status.created_at)
+            if start is not None
+        ]
     return min(changes)
+
+
+def _moments(state: BatchState) -> list[datetime]:
+    """The answer's times the detail shows with their age."""
+    status = state.status
+    if status is None:
+        return []
+    moments = (status.created_at, status.started_at, status.updated_at, status.completed_at)
+    return [moment for moment in moments if moment is not None]
 
 
 def render_detail(
