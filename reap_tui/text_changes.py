@@ -12,6 +12,7 @@ import math
 from datetime import datetime
 
 from reap_tui import format as fmt
+from reap_tui.engine.state import BatchState
 
 
 def ago_changes_at(timestamp: float | datetime | None, now: float) -> float:
@@ -35,6 +36,16 @@ def countdown_changes_at(at: float | None, now: float) -> float:
         return math.inf
     shown = math.ceil(at - now)  # what `countdown` passes to `coarse_duration`
     return min(at - fmt.DUE_WITHIN, at - _last_of_step(shown))
+
+
+def next_check_changes_at(state: BatchState, now: float) -> float:
+    """For `format.next_check`: its countdown steps down, or a check comes due ("queued")."""
+    at = state.next_check_at
+    if state.checking or at is None or at - now < fmt.DUE_WITHIN:
+        return math.inf
+    if state.phase.is_final:
+        return at - fmt.DUE_WITHIN  # "queued" from then
+    return countdown_changes_at(at, now)
 
 
 def eta_changes_at(finish_at: float | None, now: float) -> float:

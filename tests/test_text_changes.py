@@ -9,10 +9,12 @@ from collections.abc import Callable
 import pytest
 
 from reap_tui import format as fmt
+from reap_tui.engine.state import BatchState, Phase
 from reap_tui.text_changes import (
     ago_changes_at,
     countdown_changes_at,
     eta_changes_at,
+    next_check_changes_at,
     running_time_changes_at,
 )
 from reap_tui.tui.detail_render import time_texts, time_texts_change_at
@@ -85,6 +87,20 @@ def test_an_eta_reads_the_same_until_the_moment_promised(now: float) -> None:
             return fmt.eta(max(0.0, finish - moment))
 
         assert_promise_kept(eta, eta_changes_at(finish, now), now)
+
+
+@pytest.mark.parametrize("now", NOWS)
+def test_the_next_check_reads_the_same_until_the_moment_promised(now: float) -> None:
+    """A countdown, a retry's countdown, a paused batch's check that comes due ("queued"),
+    one being made, and none."""
+    for offset in OFFSETS:
+        for phase in (Phase.POLLING, Phase.PAUSED):
+            for checking in (False, True):
+                state = BatchState("b", phase=phase, next_check_at=now + offset, checking=checking)
+                promised = next_check_changes_at(state, now)
+                assert_promise_kept(lambda m, s=state: fmt.next_check(s, m), promised, now)
+    none = BatchState("b", phase=Phase.COMPLETED)
+    assert next_check_changes_at(none, now) == math.inf
 
 
 def test_a_long_eta_changes_at_the_half_hour_and_at_ten_hours() -> None:

@@ -6,7 +6,6 @@ depends on the time are listed in `TIMED_COLUMNS`, so the one-second tick compar
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -152,13 +151,8 @@ def timed_changes_at(column: str, state: BatchState, now: float, rules: Rules) -
     """When `timed_words(column, state, ...)` may next read differently (`text_changes`)."""
     if column == "eta":
         return text_changes.eta_changes_at(measures.finish_at(state, rules), now)
-    if column == "next":  # as `format.next_check`
-        at = state.next_check_at
-        if state.checking or at is None or at - now < fmt.DUE_WITHIN:
-            return math.inf
-        if state.phase.is_final:
-            return at - fmt.DUE_WITHIN  # "queued" from then
-        return text_changes.countdown_changes_at(at, now)
+    if column == "next":
+        return text_changes.next_check_changes_at(state, now)
     status = state.status
     return text_changes.ago_changes_at(getattr(status, f"{column}_at") if status else None, now)
 

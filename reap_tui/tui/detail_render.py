@@ -20,7 +20,7 @@ from reap_tui.api.errors import ApiFailure
 from reap_tui.engine.state import BatchState
 from reap_tui.error_items import error_line
 from reap_tui.text import clean
-from reap_tui.tui.cells import TONE_STYLES, bar_text, failure_style, status_text, timed_changes_at
+from reap_tui.tui.cells import TONE_STYLES, bar_text, failure_style, status_text
 from reap_tui.tui.detail_layout import Field, FieldList, Title, field, slot
 from reap_tui.vocabulary import Rules
 
@@ -215,7 +215,7 @@ def time_texts_change_at(state: BatchState, now: float, rules: Rules = Rules()) 
     then the tick need not work them out again."""
     status = state.status
     changes = [
-        timed_changes_at("next", state, now, rules),
+        text_changes.next_check_changes_at(state, now),
         text_changes.eta_changes_at(measures.finish_at(state, rules), now),
         *(text_changes.ago_changes_at(moment, now) for moment in _moments(state)),
     ]
