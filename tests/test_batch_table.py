@@ -28,6 +28,7 @@ from reap_tui.commands.dashboard import demo_app
 from reap_tui.engine.state import BatchState, Phase
 from reap_tui.sandbox import SandboxServer
 from reap_tui.sandbox.demo import FAILED_ID, demo_batches, demo_labels
+from reap_tui.text_changes import REDRAW_BEAT, on_the_beat
 from reap_tui.tui import cells
 from reap_tui.tui.app import DashboardApp
 from reap_tui.tui.batch_table import BatchTable
@@ -424,3 +425,31 @@ async def test_in_the_dashboard_a_change_costs_the_rows_it_changes_on_screen(
         assert table.rows_rendered == rendered + 1 + len(on_screen)
         # Only the cells that read the time were made again: the others are the rows' as drawn.
         assert built and set(built) <= cells.TIMED_COLUMNS
+
+
+async def test_time_texts_that_change_within_one_beat_are_redrawn_together_on_it(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    beat = on_the_beat(START + 10)
+    # Four rows whose "in 10m" reads "in 9m" a second apart, all within the beat before `beat`
+    # (the countdown steps down 599 s before the check).
+    states = [
+        dataclasses.replace(running(index), next_check_at=beat - REDRAW_BEAT + 0.5 + index + 599)
+        for index in range(4)
+    ]
+    app, _ = stub_app(states, tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = app.table
+        keys = [state.batch_id for state in states]
+        await wait_for(pilot, lambda: table.cell_text(keys[0], "next") == "in 10m")
+        await pilot.pause(0.5)
+        rendered = table.rows_rendered
+        clock.advance(beat - 0.1 - START)  # each row's text has changed, the beat not come
+        await pilot.pause(1.2)  # a tick
+        assert [table.cell_text(key, "next") for key in keys] == ["in 10m"] * 4
+        assert table.rows_rendered == rendered
+        clock.advance(0.1)
+        await wait_for(pilot, lambda: table.cell_text(keys[3], "next") == "in 9m")
+        assert [table.cell_text(key, "next") for key in keys] == ["in 9m"] * 4
+        assert table.rows_rendered == rendered + 4

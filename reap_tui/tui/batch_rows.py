@@ -1,7 +1,8 @@
 """The dashboard's batches as the table's rows: which are shown, in what order, what each says.
 
 The table asks for a row's cells only when it draws the row; the time columns it drew are kept,
-so the one-second tick redraws an on-screen row only when one of its time texts changed.
+so the one-second tick redraws an on-screen row only when one of its time texts changed, on
+the beat (`text_changes.on_the_beat`): the rows whose times moved are drawn in one frame.
 Imports are rows too, each above its batches in upload order (`import_rows.ImportRows` says
 which and what); the batches outside imports follow in the order chosen, kept true as states
 change (`live_order`): a row moves when its sort key moves it past a neighbour, and leaves, or
@@ -19,6 +20,7 @@ from textual.binding import Binding, BindingType
 
 from reap_tui.clock import Clock
 from reap_tui.engine.state import BatchState
+from reap_tui.text_changes import on_the_beat
 from reap_tui.tui import cells
 from reap_tui.tui.batch_table import BatchTable
 from reap_tui.tui.columns import Column, Placed
@@ -282,10 +284,13 @@ class BatchRows:
                 self._drawn[batch_id] = drawn._replace(changes_at=changes_at)
 
     def _changes_at(self, timed: Sequence[str], state: BatchState, now: float) -> float:
-        """When any of the row's time texts may read differently, its state unchanged."""
-        return min(
-            (cells.timed_changes_at(key, state, now, self.rules) for key in timed),
-            default=math.inf,
+        """When the row's time texts are next looked at, its state unchanged: the beat on or
+        after the first moment one of them may read differently."""
+        return on_the_beat(
+            min(
+                (cells.timed_changes_at(key, state, now, self.rules) for key in timed),
+                default=math.inf,
+            )
         )
 
     def _set_rows(self, keys: Iterable[str], *, keep_line: bool = True) -> None:

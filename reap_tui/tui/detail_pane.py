@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 
 from reap_tui.engine.state import BatchState
 from reap_tui.text import clean
+from reap_tui.text_changes import on_the_beat
 from reap_tui.tui.detail_render import render_detail, time_texts, time_texts_change_at
 from reap_tui.tui.line_body import LineBody
 from reap_tui.vocabulary import Rules
@@ -56,7 +57,7 @@ class DetailPane:
         if same and now < self._changes_at:
             return  # none of its times can read differently yet
         texts = time_texts(state, now, rules)
-        self._changes_at = time_texts_change_at(state, now, rules)
+        self._changes_at = on_the_beat(time_texts_change_at(state, now, rules))
         if same and texts == self._texts:
             return  # the same state, settings and times: the detail would render the same
         self._from_top_for(state.batch_id)
