@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reap_tui.api.client import CheckResult, ReapClient, Timeouts
+from reap_tui.api.client import DEFAULT_UPLOAD_TIMEOUT, CheckResult, ReapClient, Timeouts
 from reap_tui.api.errors import FailureKind
 from reap_tui.api.hosts import UnsafeBaseUrl
 from reap_tui.api.ids import InvalidBatchId
@@ -260,6 +260,32 @@ async def test_headers_sent(server: SandboxServer, clock: FakeClock) -> None:
     assert headers["accept-version"] == "v1.0"
     assert headers["user-agent"].startswith("reap-tui/")
     assert KEY not in str(seen[0].url)
+
+
+async def test_a_base_url_with_a_path_keeps_it_and_every_request_has_its_timeouts(
+    server: SandboxServer, clock: FakeClock
+) -> None:
+    seen: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(404, json={"code": "0701020100", "message": "Batch not found"})
+
+    transport = httpx.MockTransport(record)
+    timeouts = Timeouts(connect=1.5, read=2.5, write=3.5, pool=4.5)
+    base = f"{server.base_url}/gateway/reap/"
+    async with ReapClient(base, KEY, clock=clock, transport=transport, timeouts=timeouts) as c:
+        await check(c)
+        await check(c)
+        await c.upload_batch("a.csv", b"x", idempotency_key="k1")
+    assert [request.url.path for request in seen] == [
+        f"/gateway/reap/entity/kyc/import/batch/{BATCH}",
+        f"/gateway/reap/entity/kyc/import/batch/{BATCH}",
+        "/gateway/reap/entity/kyc/import/batch",
+    ]
+    assert seen[0].extensions["timeout"] == {"connect": 1.5, "read": 2.5, "write": 3.5, "pool": 4.5}
+    assert seen[2].extensions["timeout"]["read"] == DEFAULT_UPLOAD_TIMEOUT
+    assert seen[2].headers["idempotency-key"] == "k1" and seen[2].headers["x-reap-api-key"] == KEY
 
 
 async def test_the_key_never_leaks_into_logs_reprs_or_messages(

@@ -29,6 +29,8 @@ from reap_tui.text import clean
 if TYPE_CHECKING:
     import httpx
 
+    from reap_tui.api.http import HttpPool
+
 __all__ = [
     "DEFAULT_REQUEST_DEADLINE",
     "DEFAULT_UPLOAD_TIMEOUT",
@@ -107,7 +109,7 @@ class ReapClient:
         self._connect_retries = connect_retries
         self._upload_deadline = upload_timeout
         self._request_deadline = request_deadline
-        self._pool: httpx.AsyncClient | None = None
+        self._pool: HttpPool | None = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -146,13 +148,13 @@ class ReapClient:
             await self._pool.aclose()
 
     @property
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> HttpPool:
         if self._pool is None:
             if self._closed:
                 raise RuntimeError("Cannot send a request, as the client has been closed.")
-            from reap_tui.api.http import open_http_client
+            from reap_tui.api.http import HttpPool
 
-            self._pool = open_http_client(
+            self._pool = HttpPool(
                 self.base_url,
                 timeout=self._timeouts.as_httpx(),
                 transport=self._transport,
