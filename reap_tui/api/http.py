@@ -22,7 +22,7 @@ class HttpPool:
 
     Requests go straight to the transport (httpx's public transport API). A client's other
     steps (cookies, authentication flows, redirects, event hooks, URL merging) are not needed
-    here and were a third of the CPU of every check."""
+    here and were a fifth of the CPU of each request."""
 
     def __init__(
         self,
