@@ -3,8 +3,8 @@ may (never later than it does), so a screen can leave it alone until then instea
 it out again every second.
 
 Each function mirrors the formatter it is named after; `tests/test_text_changes.py` holds them
-to it over a range of times. A screen redraws a text that changed on the next beat of the
-clock (`on_the_beat`), not at its own moment.
+to it over a range of times. The dashboard redraws a text that changed on its next beat
+(`tui.beat`), not at its own moment.
 """
 
 from __future__ import annotations
@@ -14,18 +14,6 @@ from datetime import datetime
 
 from reap_tui import format as fmt
 from reap_tui.engine.state import BatchState
-
-REDRAW_BEAT = 5.0
-"""Seconds between the moments time texts are redrawn: the texts of rows that change within the
-same five seconds are drawn in one frame, not in a frame each (a frame costs more than the rows
-it draws). A coarse text (a step of fifteen seconds or more) so shows at most one beat late."""
-
-
-def on_the_beat(moment: float) -> float:
-    """The first beat of the clock (a whole multiple of `REDRAW_BEAT`) at or after `moment`."""
-    if math.isinf(moment):
-        return moment
-    return math.ceil(moment / REDRAW_BEAT) * REDRAW_BEAT
 
 
 def ago_changes_at(timestamp: float | datetime | None, now: float) -> float:

@@ -28,10 +28,10 @@ from reap_tui.commands.dashboard import demo_app
 from reap_tui.engine.state import BatchState, Phase
 from reap_tui.sandbox import SandboxServer
 from reap_tui.sandbox.demo import FAILED_ID, demo_batches, demo_labels
-from reap_tui.text_changes import REDRAW_BEAT, on_the_beat
 from reap_tui.tui import cells
 from reap_tui.tui.app import DashboardApp
 from reap_tui.tui.batch_table import BatchTable
+from reap_tui.tui.beat import REDRAW_BEAT, on_the_beat
 from reap_tui.tui.cells import COLUMNS as DASHBOARD_COLUMNS
 from reap_tui.tui.columns import CELL_PADDING, Column, Placed, fit_columns
 

@@ -18,6 +18,7 @@ from reap_tui.clock import FakeClock
 from reap_tui.engine.state import BatchState, Phase, Progress
 from reap_tui.tui import detail_pane
 from reap_tui.tui.app import DashboardApp
+from reap_tui.tui.beat import BEAT_TICKS, on_the_beat
 from reap_tui.tui.header import DashboardHeader
 from reap_tui.tui.notices import notices_for
 from reap_tui.vocabulary import Rules
@@ -99,8 +100,8 @@ def counting_ticks(app: DashboardApp) -> list[tuple[str, ...]]:
     after: list[tuple[str, ...]] = []
     tick = app._tick
 
-    def counted() -> None:
-        tick()
+    def counted(on_beat: bool) -> None:
+        tick(on_beat)
         after.append(app.table.row_keys)
 
     app._tick = counted  # type: ignore[method-assign]
@@ -152,7 +153,11 @@ async def test_a_flush_that_moves_nothing_in_the_order_does_not_reorder(tmp_path
         assert orders == []
 
 
-async def test_progress_waits_for_the_tick_but_a_new_state_and_the_batch_looked_at_do_not(
+def progress(batch: BatchState, processed: int) -> BatchState:
+    return dataclasses.replace(batch, status=answer(batch.batch_id, "in_progress", 5000, processed))
+
+
+async def test_progress_waits_for_the_beat_but_a_new_state_and_the_batch_looked_at_do_not(
     tmp_path: Path,
 ) -> None:
     async with working(tmp_path, 10) as (app, pilot, engine, batches):
@@ -161,11 +166,6 @@ async def test_progress_waits_for_the_tick_but_a_new_state_and_the_batch_looked_
         await flushed(pilot)
         for timer in app._refresh_timers:  # no tick from here on, until resumed
             timer.pause()
-
-        def progress(batch: BatchState, processed: int) -> BatchState:
-            return dataclasses.replace(
-                batch, status=answer(batch.batch_id, "in_progress", 5000, processed)
-            )
 
         engine.publish(progress(other, 4321))
         await pilot.pause(0.6)
@@ -183,6 +183,44 @@ async def test_progress_waits_for_the_tick_but_a_new_state_and_the_batch_looked_
         for timer in app._refresh_timers:
             timer.resume()
         await wait_for(pilot, lambda: app.table.cell_text(other.batch_id, "done") == "4,400/5,000")
+
+
+async def test_progress_shows_on_the_beat_and_the_header_counts_a_new_state_at_the_next_tick(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START, auto_advance=False)
+    batches = [running(n, 100 * n) for n in range(1, 11)]
+    app, engines = stub_app(batches, tmp_path / "w.toml", clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await flushed(pilot)
+        engine, other, lost = engines[0], batches[5], batches[6]
+        app.select_batch(batches[0].batch_id)
+        await flushed(pilot)
+        for timer in app._refresh_timers:  # the seconds are ticked by hand from here on
+            timer.pause()
+
+        def second() -> None:
+            clock.advance(1.0)
+            app._on_second()
+
+        clock.advance(on_the_beat(clock.now() + 1) - 1 - clock.now())
+        second()  # on the beat: nothing is pending from here
+        engine.publish(progress(other, 4321))
+        for _ in range(BEAT_TICKS - 1):
+            second()
+            await pilot.pause()
+            assert app.table.cell_text(other.batch_id, "done") == "600/5,000"
+        second()
+        await pilot.pause()
+        assert app.table.cell_text(other.batch_id, "done") == "4,321/5,000"
+
+        assert "not found" not in header_text(app)
+        engine.publish(not_found(lost))
+        await flushed(pilot)
+        assert app.table.cell_text(lost.batch_id, "status") == "✗ not found"
+        second()  # off the beat
+        await pilot.pause()
+        assert "✗ 1 not found" in header_text(app)
 
 
 async def test_impossible_counts_are_shown_counted_and_filtered_as_anomalous(
@@ -267,7 +305,7 @@ async def test_the_pane_keeps_an_id_and_its_times_whole_at_every_width(tmp_path:
             heights = set()
             for _ in range(40):  # the relative times tick: the pane's lines stay where they are
                 clock.advance(1.7)
-                app._tick()
+                app._tick(on_beat=True)
                 console = Console(width=width, record=True, file=io.StringIO())
                 console.print(body.content)  # type: ignore[attr-defined]
                 heights.add(len(console.export_text().splitlines()))

@@ -14,7 +14,7 @@ from reap_tui.commands.dashboard import view_config
 from reap_tui.config import Settings
 from reap_tui.engine.cadence import CadenceConfig
 from reap_tui.tui.column_chooser import ColumnChooser
-from reap_tui.tui.core import DashboardConfig
+from reap_tui.tui.dashboard_config import DashboardConfig
 
 from .conftest import START
 from .state_gallery import IDS, gallery_states

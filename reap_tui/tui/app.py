@@ -17,11 +17,8 @@ from textual.widgets import Footer
 
 from reap_tui.tui.batch_rows import GroupedTable
 from reap_tui.tui.batch_table import BatchTable
-from reap_tui.tui.core import (
-    WIDE_FROM,
-    DashboardConfig,
-    EngineFactory,
-)
+from reap_tui.tui.core import WIDE_FROM
+from reap_tui.tui.dashboard_config import DashboardConfig, EngineFactory
 from reap_tui.tui.filterbox import FilterBox
 from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.ordering import COLUMN_ORDERS

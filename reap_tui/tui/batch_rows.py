@@ -2,7 +2,7 @@
 
 The table asks for a row's cells only when it draws the row; the time columns it drew are kept,
 so the one-second tick redraws an on-screen row only when one of its time texts changed, on
-the beat (`text_changes.on_the_beat`): the rows whose times moved are drawn in one frame.
+the beat (`beat.on_the_beat`): the rows whose times moved are drawn in one frame.
 Imports are rows too, each above its batches in upload order (`import_rows.ImportRows` says
 which and what); the batches outside imports follow in the order chosen, kept true as states
 change (`live_order`): a row moves when its sort key moves it past a neighbour, and leaves, or
@@ -20,9 +20,9 @@ from textual.binding import Binding, BindingType
 
 from reap_tui.clock import Clock
 from reap_tui.engine.state import BatchState
-from reap_tui.text_changes import on_the_beat
 from reap_tui.tui import cells
 from reap_tui.tui.batch_table import BatchTable
+from reap_tui.tui.beat import on_the_beat
 from reap_tui.tui.columns import Column, Placed
 from reap_tui.tui.import_rows import (
     MEMBER_INDENT,
@@ -248,9 +248,9 @@ class BatchRows:
                 for batch_id in moved
             )
 
-    def tick(self) -> None:
+    def tick(self, on_beat: bool) -> None:
         """The once-a-second pass: the rows on screen whose time texts now read differently,
-        and every import's row (its ETA, rate and times)."""
+        and, on the beat, every import's row (its ETA, rate and times)."""
         self._ticks_since_reorder += 1
         if self._reorder_due and (
             self._reorder_urgent or self._ticks_since_reorder >= REORDER_TICKS
@@ -268,7 +268,8 @@ class BatchRows:
         timed = [key for key in timed if key in cells.TIMED_COLUMNS]
         for batch_id in self.table.visible_keys:
             if name_of_key(batch_id) is not None:
-                self.table.refresh_row(batch_id)
+                if on_beat:
+                    self.table.refresh_row(batch_id)
                 continue
             if not timed:
                 continue
@@ -276,6 +277,8 @@ class BatchRows:
             drawn = self._drawn.get(batch_id)
             if state is None or (drawn and drawn.state is state and now < drawn.changes_at):
                 continue
+            if drawn and drawn.state is not state and not on_beat:
+                continue  # its new state is drawn on the beat, with the others'
             texts = tuple(cells.timed_words(key, state, now, self.rules) for key in timed)
             if drawn is None or texts != drawn.texts:
                 self.table.refresh_row(batch_id)

@@ -1,12 +1,13 @@
 """The dashboard's core: what it holds, how engine states reach the screen, and how it draws.
 
 Changes arrive through `_on_state`, possibly thousands a second; they are only recorded here.
-Once a second the tick applies whatever is pending and keeps the relative times, countdowns and
-the header current, in one frame. A batch that moved to another state, or the one under the
-cursor, does not wait for it: its change asks for a flush `FLUSH_INTERVAL` later (`soon.SoonCall`,
-once for however many ask; at rest nothing runs between ticks). Routine progress of the others
-waits for the tick: a wake and a frame of their own for each check would cost more than all
-the rest of the second. The states that changed are written to the state database every
+On the beat (`beat.Beat`: every five seconds) the tick applies whatever is pending and keeps
+the relative times, countdowns and the header current, in one frame. A batch that moved to
+another state, or the one under the cursor, does not wait for it: its change asks for a flush
+`FLUSH_INTERVAL` later (`soon.SoonCall`, once for however many ask; at rest nothing runs between
+ticks), and the header's counts follow at the next tick. Routine progress of the others waits
+for the beat: a wake and a frame of their own for each check would cost more than all the rest
+of the second. The states that changed are written to the state database every
 `STATE_SAVE_INTERVAL` seconds and at shutdown. `actions.py` turns keys into engine calls on top
 of this; `app.py` is the app itself: layout, start-up and shutdown. No polling logic and no
 HTTP here.
@@ -15,8 +16,6 @@ HTTP here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 from rich.text import Text
@@ -37,9 +36,10 @@ from reap_tui.store import WatchList, WatchListError
 from reap_tui.text import clean
 from reap_tui.tui import counts, header, notices
 from reap_tui.tui.batch_rows import BatchRows
+from reap_tui.tui.beat import Beat
 from reap_tui.tui.column_choice import ColumnChoice
+from reap_tui.tui.dashboard_config import DashboardConfig, EngineFactory
 from reap_tui.tui.detail_pane import IMPORT_TITLE, DetailPane, nothing_selected
-from reap_tui.tui.header import NO_KEY
 from reap_tui.tui.import_pane import render_import_pane
 from reap_tui.tui.import_rows import ImportRows, name_of_key
 from reap_tui.tui.input_driver import QuietLinuxDriver
@@ -49,7 +49,6 @@ from reap_tui.tui.soon import SoonCall
 from reap_tui.tui.toasting import ToastingApp
 from reap_tui.tui.totals import ShownSummary
 from reap_tui.tui.view_memory import View, ViewMemory
-from reap_tui.vocabulary import Rules
 
 FLUSH_INTERVAL = 0.25  # seconds from a change to the screen showing it, at most
 TICK_INTERVAL = 1.0
@@ -57,25 +56,7 @@ STATE_SAVE_INTERVAL = 3.0
 STATE_SAVE_ROWS = 500  # at most per timed save, so one pauses the screen briefly; at quit: all
 WIDE_FROM = 180  # columns from which the detail pane sits beside the table (dashboard.tcss)
 
-EngineFactory = Callable[[Callable[[BatchState], None]], Engine]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class DashboardConfig:
-    environment: str  # "sandbox" | "production" | "staging" | "custom" | "demo"
-    key_state: str = NO_KEY  # the key's masked form, or NO_KEY: never the key
-    theme: str = "textual-dark"
-    utc: bool = False
-    bell: bool = False
-    rules: Rules = field(default_factory=Rules)
-    """The thresholds in force (stalls, polling window, failure colours, imports)."""
-    columns: tuple[str, ...] | None = None  # the table's columns after the label; None: all
-    hidden_columns: tuple[str, ...] = ()
-    ui_state_path: Path | None = None  # where the column chooser saves; None: not saved
-    ui_state_problem: str = ""  # why ui-state.toml could not be read (told on start)
-    # Makes the client of another environment (with no key); None: the client's defaults.
-    client_factory: Callable[[str], ReapClient] | None = None
 
 
 class DashboardCore(ToastingApp):
@@ -113,6 +94,8 @@ class DashboardCore(ToastingApp):
         self._states: dict[str, BatchState] = {}
         self._counts = counts.StatusCounts(config.rules)
         self._dirty: set[str] = set()
+        self._beat = Beat(clock)
+        self._counts_moved = False  # since the header was drawn
         self._changes_due = SoonCall(self._apply_changes, FLUSH_INTERVAL, self._handle_exception)
         self._applied = 0  # flushes that applied changes: when `_summary` must count again
         self._summary = ShownSummary()
@@ -198,6 +181,7 @@ class DashboardCore(ToastingApp):
         before = self._states.get(state.batch_id)
         self._states[state.batch_id] = state
         moved = self._counts.update(state)
+        self._counts_moved = self._counts_moved or moved
         self._dirty.add(state.batch_id)
         if moved or state.batch_id == self.table.cursor_key:
             self._changes_due.ask()
@@ -214,8 +198,8 @@ class DashboardCore(ToastingApp):
         dirty, self._dirty = self._dirty, set()
         self._applied += 1
         with self.batch_update():
-            # The header (counts, requests) follows on the one-second tick: redrawn at every
-            # flush it would be a frame of its own four times a second.
+            # The header (counts, requests) follows at the tick: redrawn at every flush it would
+            # be a frame of its own four times a second.
             self._rows.apply_changes(dirty)
             selected = self.table.cursor_key
             if selected is None or selected in dirty or selected in self._imports.keys_of(dirty):
@@ -236,17 +220,20 @@ class DashboardCore(ToastingApp):
             timer.stop()
 
     def _on_second(self) -> None:
-        self._apply_changes()
-        self._tick()
+        on_beat = self._beat.tick()
+        if on_beat:
+            self._apply_changes()
+        self._tick(on_beat)
 
-    def _tick(self) -> None:
+    def _tick(self, on_beat: bool) -> None:
         told = self._imports.notices()  # an import's news comes with time (a stall)
         if told:
             self._pending_notices.extend(told)
             self._announce()
         with self.batch_update():
-            self._rows.tick()
-            self._render_header()
+            self._rows.tick(on_beat)
+            if on_beat or self._counts_moved:
+                self._render_header()
             self._render_detail()
 
     def _announce(self) -> None:
@@ -331,6 +318,7 @@ class DashboardCore(ToastingApp):
     # -- rendering -----------------------------------------------------------------------------
 
     def _render_header(self) -> None:
+        self._counts_moved = False
         groups, totals = self._summary.of(
             self._applied,
             self._rows.shown_batches,
@@ -401,6 +389,7 @@ class DashboardCore(ToastingApp):
         self._rows.show(self._sort, reverse=self._reverse)
 
     def _update_sort_title(self) -> None:
+        self._counts_moved = True  # the header counts what is shown: it follows at the tick
         direction = " (reversed)" if self._reverse else ""
         query = clean(self._rows.query, limit=40)
         count = len(self._rows.shown_batches)

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 
 from reap_tui.engine.state import BatchState
 from reap_tui.text import clean
-from reap_tui.text_changes import on_the_beat
+from reap_tui.tui.beat import on_the_beat
 from reap_tui.tui.detail_render import render_detail, time_texts, time_texts_change_at
 from reap_tui.tui.line_body import LineBody
 from reap_tui.vocabulary import Rules
