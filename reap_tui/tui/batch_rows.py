@@ -249,8 +249,8 @@ class BatchRows:
             )
 
     def tick(self, on_beat: bool) -> None:
-        """The once-a-second pass: the rows on screen whose time texts now read differently,
-        and, on the beat, every import's row (its ETA, rate and times)."""
+        """The once-a-second pass: rows put in place; on the beat, the rows on screen whose time
+        texts now read differently and every import's row (its ETA, rate and times)."""
         self._ticks_since_reorder += 1
         if self._reorder_due and (
             self._reorder_urgent or self._ticks_since_reorder >= REORDER_TICKS
@@ -263,13 +263,14 @@ class BatchRows:
             self.imports.state_changed = False
             if Query.parse(self.query).states & _IMPORT_STATE_KEYS:
                 self.rearrange(live=True)  # a stall comes with time, not with a change
+        if not on_beat:
+            return  # time texts change on the beat (`_changes_at`), new states are drawn on it
         now = self._clock.now()
         timed = [placed.key for placed in self.table.shown_columns]
         timed = [key for key in timed if key in cells.TIMED_COLUMNS]
         for batch_id in self.table.visible_keys:
             if name_of_key(batch_id) is not None:
-                if on_beat:
-                    self.table.refresh_row(batch_id)
+                self.table.refresh_row(batch_id)
                 continue
             if not timed:
                 continue
@@ -277,8 +278,6 @@ class BatchRows:
             drawn = self._drawn.get(batch_id)
             if state is None or (drawn and drawn.state is state and now < drawn.changes_at):
                 continue
-            if drawn and drawn.state is not state and not on_beat:
-                continue  # its new state is drawn on the beat, with the others'
             texts = tuple(cells.timed_words(key, state, now, self.rules) for key in timed)
             if drawn is None or texts != drawn.texts:
                 self.table.refresh_row(batch_id)
